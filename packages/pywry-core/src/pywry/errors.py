@@ -1,0 +1,86 @@
+"""Exceptions raised by PyWry.
+
+The hierarchy::
+
+    PyWryError
+    ├── ConfigurationError            a setting or config file is invalid
+    │   ├── BackendNotFoundError      no state backend by that name is installed
+    │   └── ServerNotInstalledError   no ``pywry.servers`` entry point is installed
+    ├── WidgetError
+    │   ├── WidgetNotFoundError       no widget with that label exists
+    │   └── InvalidEventError         an event name or payload is not acceptable
+    ├── OptionalDependencyError       a user-side library (plotly, pandas) is missing
+    └── BackendError                  the state backend failed
+        └── BackendUnavailableError   the backend cannot be reached right now
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "BackendError",
+    "BackendNotFoundError",
+    "BackendUnavailableError",
+    "ConfigurationError",
+    "InvalidEventError",
+    "OptionalDependencyError",
+    "PyWryError",
+    "ServerNotInstalledError",
+    "WidgetError",
+    "WidgetNotFoundError",
+]
+
+
+class PyWryError(Exception):
+    """Base class of every error PyWry raises on purpose."""
+
+
+class ConfigurationError(PyWryError):
+    """A setting, environment variable or config file holds an invalid value."""
+
+
+class BackendNotFoundError(ConfigurationError):
+    """The configured state backend is not installed or not known."""
+
+
+class ServerNotInstalledError(ConfigurationError):
+    """``get_server_app()`` or ``deploy()`` was called without ``pywry-server``."""
+
+
+class WidgetError(PyWryError):
+    """Base class of widget errors."""
+
+
+class WidgetNotFoundError(WidgetError, LookupError):
+    """No widget is registered under the requested label."""
+
+    def __init__(self, label: str, known: list[str] | None = None) -> None:
+        self.label = label
+        hint = ""
+        if known:
+            shown = ", ".join(sorted(known)[:10])
+            hint = f" Known labels: {shown}."
+        super().__init__(
+            f"No widget with label {label!r} is registered.{hint} "
+            "Create it with show(), show_plotly() or show_dataframe() first, "
+            "and pass its `.label`."
+        )
+
+
+class InvalidEventError(WidgetError, ValueError):
+    """An event name or payload does not follow the protocol."""
+
+
+class OptionalDependencyError(PyWryError, ImportError):
+    """A library needed only by some widgets is not installed."""
+
+    def __init__(self, package: str, feature: str) -> None:
+        self.package = package
+        super().__init__(f"{feature} needs the {package!r} package: pip install {package}")
+
+
+class BackendError(PyWryError):
+    """The state backend failed to carry out an operation."""
+
+
+class BackendUnavailableError(BackendError):
+    """The state backend cannot be reached (for example Redis is down)."""

@@ -1,0 +1,1 @@
+"""Deploy-mode state: detection helpers and the backend interface."""

@@ -1,0 +1,402 @@
+"""The state-backend interface: one abstract class per role.
+
+A backend is a :class:`StateBackend` that exposes five role objects:
+
+``widgets`` (:class:`WidgetStore`)
+    Widget records with a TTL, and the set of active widget ids.
+``sessions`` (:class:`SessionStore`)
+    User sessions with a TTL.
+``connections`` (:class:`ConnectionRouter`)
+    Which worker holds which browser connection, and which worker owns a widget
+    created at run time.
+``workers`` (:class:`WorkerRegistry`)
+    Worker liveness through heartbeats that expire.
+``events`` (:class:`EventBus`)
+    Messages between workers (publish/subscribe), a bounded per-widget log of
+    server-to-browser events for replay, and once-only claims for deduplication.
+
+Public methods do the shared work (validation, encoding) and call exactly one
+protected abstract method; a backend implements only the protected methods, on
+plain strings and ``dict[str, str]`` field maps. TTLs are seconds (floats allowed).
+All methods are coroutines and may raise :class:`~pywry.errors.BackendUnavailableError`
+when the store cannot be reached.
+"""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator
+from enum import Enum
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, ClassVar, Self
+
+from pywry.state.records import ConnectionRecord, SessionRecord, WidgetRecord
+
+if TYPE_CHECKING:
+    from pywry.config import PyWrySettings
+
+__all__ = [
+    "Capability",
+    "ConnectionRouter",
+    "EventBus",
+    "SessionStore",
+    "StateBackend",
+    "Subscription",
+    "WidgetStore",
+    "WorkerRegistry",
+]
+
+Message = dict[str, Any]
+
+
+def _check_ttl(ttl: float) -> None:
+    if ttl <= 0:
+        raise ValueError(f"ttl must be a positive number of seconds, got {ttl!r}")
+
+
+def _check_id(kind: str, value: str) -> None:
+    if not value or not isinstance(value, str):
+        raise ValueError(f"{kind} must be a non-empty string, got {value!r}")
+
+
+class Capability(str, Enum):
+    """What a backend can do beyond the base contract; conformance tests skip on these."""
+
+    #: State written by one backend instance is seen by another instance built from
+    #: the same settings, in another process (Redis, SQLite; not memory).
+    SHARED = "shared"
+    #: State survives closing and reopening the backend (SQLite, Redis).
+    PERSISTENT = "persistent"
+
+
+class WidgetStore(ABC):
+    """Widget records with a TTL, and the set of active widget ids."""
+
+    async def register(self, record: WidgetRecord, *, ttl: float) -> None:
+        """Store (or replace) ``record`` and mark it active for ``ttl`` seconds."""
+        _check_id("widget_id", record.widget_id)
+        _check_ttl(ttl)
+        await self._put(record.widget_id, record.to_fields(), ttl)
+
+    async def get(self, widget_id: str) -> WidgetRecord | None:
+        """The record, or ``None`` if it was never stored, was removed or expired."""
+        fields = await self._get(widget_id)
+        return None if fields is None else WidgetRecord.from_fields(fields)
+
+    async def touch(self, widget_id: str, *, ttl: float) -> bool:
+        """Extend the widget's life to ``ttl`` seconds from now; ``False`` if absent."""
+        _check_ttl(ttl)
+        return await self._touch(widget_id, ttl)
+
+    async def remove(self, widget_id: str) -> bool:
+        """Delete the widget; ``True`` if it existed."""
+        return await self._remove(widget_id)
+
+    async def active(self) -> set[str]:
+        """Ids of the widgets that exist and have not expired."""
+        return await self._active()
+
+    @abstractmethod
+    async def _put(self, widget_id: str, fields: dict[str, str], ttl: float) -> None: ...
+
+    @abstractmethod
+    async def _get(self, widget_id: str) -> dict[str, str] | None: ...
+
+    @abstractmethod
+    async def _touch(self, widget_id: str, ttl: float) -> bool: ...
+
+    @abstractmethod
+    async def _remove(self, widget_id: str) -> bool: ...
+
+    @abstractmethod
+    async def _active(self) -> set[str]: ...
+
+
+class SessionStore(ABC):
+    """User sessions with a TTL."""
+
+    async def create(self, record: SessionRecord, *, ttl: float) -> None:
+        """Store ``record`` for ``ttl`` seconds."""
+        _check_id("session_id", record.session_id)
+        _check_ttl(ttl)
+        await self._put(record.session_id, record.to_fields(), ttl)
+
+    async def get(self, session_id: str) -> SessionRecord | None:
+        """The session, or ``None`` if unknown or expired."""
+        fields = await self._get(session_id)
+        return None if fields is None else SessionRecord.from_fields(fields)
+
+    async def touch(self, session_id: str, *, ttl: float) -> bool:
+        """Extend the session to ``ttl`` seconds from now; ``False`` if absent."""
+        _check_ttl(ttl)
+        return await self._touch(session_id, ttl)
+
+    async def remove(self, session_id: str) -> bool:
+        """Delete the session; ``True`` if it existed."""
+        return await self._remove(session_id)
+
+    @abstractmethod
+    async def _put(self, session_id: str, fields: dict[str, str], ttl: float) -> None: ...
+
+    @abstractmethod
+    async def _get(self, session_id: str) -> dict[str, str] | None: ...
+
+    @abstractmethod
+    async def _touch(self, session_id: str, ttl: float) -> bool: ...
+
+    @abstractmethod
+    async def _remove(self, session_id: str) -> bool: ...
+
+
+class ConnectionRouter(ABC):
+    """Where browser connections live, and which worker owns a run-time widget."""
+
+    async def register(self, record: ConnectionRecord, *, ttl: float) -> None:
+        """Record a connection for ``ttl`` seconds (refresh it with :meth:`refresh`)."""
+        _check_id("connection_id", record.connection_id)
+        _check_ttl(ttl)
+        await self._put(record.connection_id, record.to_fields(), ttl)
+
+    async def refresh(self, connection_id: str, *, ttl: float) -> bool:
+        """Extend a connection's routing entry; ``False`` if it expired or is unknown."""
+        _check_ttl(ttl)
+        return await self._refresh(connection_id, ttl)
+
+    async def unregister(self, connection_id: str) -> bool:
+        """Forget a connection; ``True`` if it was known."""
+        return await self._remove(connection_id)
+
+    async def get(self, connection_id: str) -> ConnectionRecord | None:
+        """One connection's record, or ``None``."""
+        fields = await self._get(connection_id)
+        return None if fields is None else ConnectionRecord.from_fields(fields)
+
+    async def connections_of(self, widget_id: str) -> list[ConnectionRecord]:
+        """Live connections viewing ``widget_id``, on any worker."""
+        return [ConnectionRecord.from_fields(f) for f in await self._of_widget(widget_id)]
+
+    async def connections_on(self, worker_id: str) -> list[ConnectionRecord]:
+        """Live connections held by ``worker_id``."""
+        return [ConnectionRecord.from_fields(f) for f in await self._of_worker(worker_id)]
+
+    async def set_owner(self, widget_id: str, worker_id: str, *, ttl: float) -> None:
+        """Record that ``worker_id`` holds the callbacks of ``widget_id``."""
+        _check_id("widget_id", widget_id)
+        _check_id("worker_id", worker_id)
+        _check_ttl(ttl)
+        await self._set_owner(widget_id, worker_id, ttl)
+
+    async def owner_of(self, widget_id: str) -> str | None:
+        """The worker that owns ``widget_id``, or ``None`` if none is recorded."""
+        return await self._owner_of(widget_id)
+
+    async def clear_owner(self, widget_id: str) -> bool:
+        """Forget the owner of ``widget_id``; ``True`` if one was recorded."""
+        return await self._clear_owner(widget_id)
+
+    @abstractmethod
+    async def _put(self, connection_id: str, fields: dict[str, str], ttl: float) -> None: ...
+
+    @abstractmethod
+    async def _refresh(self, connection_id: str, ttl: float) -> bool: ...
+
+    @abstractmethod
+    async def _remove(self, connection_id: str) -> bool: ...
+
+    @abstractmethod
+    async def _get(self, connection_id: str) -> dict[str, str] | None: ...
+
+    @abstractmethod
+    async def _of_widget(self, widget_id: str) -> list[dict[str, str]]: ...
+
+    @abstractmethod
+    async def _of_worker(self, worker_id: str) -> list[dict[str, str]]: ...
+
+    @abstractmethod
+    async def _set_owner(self, widget_id: str, worker_id: str, ttl: float) -> None: ...
+
+    @abstractmethod
+    async def _owner_of(self, widget_id: str) -> str | None: ...
+
+    @abstractmethod
+    async def _clear_owner(self, widget_id: str) -> bool: ...
+
+
+class WorkerRegistry(ABC):
+    """Worker liveness: a worker is alive while its last heartbeat has not expired."""
+
+    async def heartbeat(self, worker_id: str, *, ttl: float) -> None:
+        """Mark ``worker_id`` alive for the next ``ttl`` seconds."""
+        _check_id("worker_id", worker_id)
+        _check_ttl(ttl)
+        await self._beat(worker_id, ttl)
+
+    async def is_alive(self, worker_id: str) -> bool:
+        """Whether ``worker_id`` has an unexpired heartbeat."""
+        return worker_id in await self._alive()
+
+    async def alive(self) -> set[str]:
+        """Ids of every worker with an unexpired heartbeat."""
+        return await self._alive()
+
+    async def remove(self, worker_id: str) -> bool:
+        """Drop ``worker_id`` at once (clean shutdown); ``True`` if it was alive."""
+        return await self._remove(worker_id)
+
+    @abstractmethod
+    async def _beat(self, worker_id: str, ttl: float) -> None: ...
+
+    @abstractmethod
+    async def _alive(self) -> set[str]: ...
+
+    @abstractmethod
+    async def _remove(self, worker_id: str) -> bool: ...
+
+
+class Subscription(ABC):
+    """Messages arriving on the channels of one :meth:`EventBus.subscribe` call.
+
+    Use it as an async context manager and async iterator; each item is
+    ``(channel, message)``. Messages published after :meth:`EventBus.subscribe`
+    returned are delivered in publish order per publisher.
+    """
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def __aiter__(self) -> AsyncIterator[tuple[str, Message]]:
+        return self._iterate()
+
+    async def _iterate(self) -> AsyncIterator[tuple[str, Message]]:
+        while True:
+            channel, raw = await self._next()
+            yield channel, json.loads(raw)
+
+    @abstractmethod
+    async def _next(self) -> tuple[str, str]:
+        """Wait for the next ``(channel, json_text)``."""
+
+    @abstractmethod
+    async def aclose(self) -> None:
+        """Stop receiving; idempotent."""
+
+
+class EventBus(ABC):
+    """Messages between workers, a replay log per widget, and once-only claims."""
+
+    async def publish(self, channel: str, message: Message) -> None:
+        """Send ``message`` (JSON-serialisable) to every current subscriber of ``channel``."""
+        _check_id("channel", channel)
+        await self._publish(channel, json.dumps(message, separators=(",", ":")))
+
+    async def subscribe(self, *channels: str) -> Subscription:
+        """Start receiving ``channels``; messages published after this returns arrive."""
+        if not channels:
+            raise ValueError("subscribe() needs at least one channel")
+        for channel in channels:
+            _check_id("channel", channel)
+        return await self._subscribe(list(channels))
+
+    async def append(self, widget_id: str, message: Message, *, maxlen: int, ttl: float) -> int:
+        """Append to ``widget_id``'s replay log and return its sequence number.
+
+        Sequence numbers start at 1 and grow by one per append, across workers. The
+        log keeps the newest ``maxlen`` entries and expires ``ttl`` seconds after the
+        last append. The stored entry is ``message`` with ``"seq"`` added.
+        """
+        _check_id("widget_id", widget_id)
+        _check_ttl(ttl)
+        if maxlen < 1:
+            raise ValueError(f"maxlen must be at least 1, got {maxlen!r}")
+        return await self._append(widget_id, message, maxlen, ttl)
+
+    async def since(self, widget_id: str, after_seq: int) -> list[Message]:
+        """Logged entries of ``widget_id`` with ``seq > after_seq``, oldest first."""
+        return [json.loads(raw) for raw in await self._since(widget_id, after_seq)]
+
+    async def last_seq(self, widget_id: str) -> int:
+        """The newest sequence number of ``widget_id``'s log (0 if none)."""
+        return await self._last_seq(widget_id)
+
+    async def claim(self, key: str, *, ttl: float) -> bool:
+        """``True`` for the first caller (in any process) to claim ``key`` within ``ttl``."""
+        _check_id("key", key)
+        _check_ttl(ttl)
+        return await self._claim(key, ttl)
+
+    @abstractmethod
+    async def _publish(self, channel: str, text: str) -> None: ...
+
+    @abstractmethod
+    async def _subscribe(self, channels: list[str]) -> Subscription: ...
+
+    @abstractmethod
+    async def _append(self, widget_id: str, message: Message, maxlen: int, ttl: float) -> int:
+        """Assign the next seq atomically, store ``{**message, "seq": seq}`` as JSON."""
+
+    @abstractmethod
+    async def _since(self, widget_id: str, after_seq: int) -> list[str]: ...
+
+    @abstractmethod
+    async def _last_seq(self, widget_id: str) -> int: ...
+
+    @abstractmethod
+    async def _claim(self, key: str, ttl: float) -> bool: ...
+
+
+class StateBackend(ABC):
+    """A complete state backend: the five roles plus a lifecycle.
+
+    Build one with :meth:`from_settings`, then use it as ``async with backend:`` (or
+    call :meth:`start` and :meth:`aclose`). The application owns exactly one instance.
+    """
+
+    #: The entry-point name (``memory``, ``redis``, ``sqlite``, ...).
+    name: ClassVar[str]
+    #: Declared capabilities; see :class:`Capability`.
+    capabilities: ClassVar[frozenset[Capability]] = frozenset()
+
+    widgets: WidgetStore
+    sessions: SessionStore
+    connections: ConnectionRouter
+    workers: WorkerRegistry
+    events: EventBus
+
+    @classmethod
+    @abstractmethod
+    def from_settings(cls, settings: PyWrySettings) -> Self:
+        """Build an (unstarted) backend from the deploy settings."""
+
+    async def start(self) -> None:
+        """Open connections, run migrations, start sweepers. Idempotent."""
+
+    async def aclose(self) -> None:
+        """Release every resource. Idempotent."""
+
+    async def ping(self) -> None:
+        """Return if the store answers; raise ``BackendUnavailableError`` otherwise."""
+
+    def describe(self) -> dict[str, Any]:
+        """Facts for ``/readyz`` and logs (never secrets)."""
+        return {"backend": self.name}
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()

@@ -1,0 +1,1 @@
+"""PyWry deploy-mode server."""

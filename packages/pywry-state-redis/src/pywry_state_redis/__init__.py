@@ -1,0 +1,1 @@
+"""Redis state backend for PyWry."""

@@ -1,0 +1,1 @@
+"""SQLite/SQLCipher state backend for PyWry."""
