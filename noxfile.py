@@ -1,0 +1,97 @@
+"""Developer tasks. Every session installs the built wheels, not the working tree.
+
+nox -s lint typecheck              static checks
+nox -s "tests(backend='redis')"    the whole suite on one backend
+nox -s e2e                         browser tests only
+nox -s "isolation(package='pywry-core')"   core alone: no fastapi, no redis
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nox
+
+nox.options.default_venv_backend = "venv"
+nox.options.reuse_existing_virtualenvs = True
+nox.options.sessions = ["lint", "typecheck", "tests", "isolation"]
+
+ROOT = Path(__file__).parent
+PACKAGES = ["pywry-core", "pywry-server", "pywry-state-redis", "pywry-state-sqlite"]
+BACKENDS = ["memory", "sqlite", "redis"]
+DIST = ROOT / "dist"
+
+
+def _wheels(session: nox.Session, *packages: str) -> list[str]:
+    """Build the wheels of ``packages`` into dist/ and return their paths."""
+    out = DIST / session.name.replace("(", "-").replace(")", "").replace("'", "").replace("=", "-")
+    session.run(
+        "python",
+        "-m",
+        "pip",
+        "wheel",
+        "--no-deps",
+        "-q",
+        "-w",
+        str(out),
+        *[str(ROOT / "packages" / p) for p in packages],
+    )
+    return [str(w) for w in sorted(out.glob("*.whl"))]
+
+
+def _install_all(session: nox.Session) -> None:
+    session.install("--upgrade", "pip")
+    wheels = _wheels(session, *PACKAGES)
+    session.install(*wheels)
+    session.install("--force-reinstall", "--no-deps", *wheels)
+    session.install("--group", "test")
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff: lint and formatting."""
+    session.install("--upgrade", "pip")
+    session.install("--group", "lint")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict over the four packages."""
+    session.install("--upgrade", "pip")
+    session.install(*[f"-e{ROOT / 'packages' / p}" for p in PACKAGES])
+    session.install("--group", "lint")
+    session.run("mypy")
+
+
+@nox.session
+@nox.parametrize("backend", BACKENDS)
+def tests(session: nox.Session, backend: str) -> None:
+    """The whole suite, with the server tests on ``backend`` (chosen by entry-point name)."""
+    _install_all(session)
+    session.run("pytest", f"--state-backend={backend}", *session.posargs)
+
+
+@nox.session
+def e2e(session: nox.Session) -> None:
+    """Browser tests only (headless Chromium from /usr/bin/chromium)."""
+    _install_all(session)
+    session.run("pytest", "-m", "e2e", "tests/e2e", *session.posargs)
+
+
+@nox.session
+@nox.parametrize("package", ["pywry-core"])
+def isolation(session: nox.Session, package: str) -> None:
+    """``package`` alone installs and imports without fastapi, uvicorn or redis."""
+    session.install("--upgrade", "pip")
+    session.install(*_wheels(session, package))
+    session.run("python", str(ROOT / "tests" / "isolation_check.py"))
+
+
+@nox.session
+def build(session: nox.Session) -> None:
+    """Build every distribution's wheel and sdist into dist/."""
+    session.install("build")
+    for package in PACKAGES:
+        session.run("python", "-m", "build", "-o", str(DIST), str(ROOT / "packages" / package))

@@ -1,0 +1,92 @@
+"""Calling user callbacks: signature adaptation, thread pool for sync, error isolation.
+
+A callback may accept ``(data)``, ``(data, event_type)`` or ``(data, event_type,
+label)`` (or ``*args``). Sync callbacks run in a thread pool so they never block the
+event loop; async callbacks are awaited. A callback that raises is logged and never
+stops the callbacks after it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import inspect
+import logging
+from collections.abc import Callable, Iterable
+from concurrent.futures import Executor
+from typing import Any
+
+__all__ = ["Callback", "accepted_arity", "invoke_all", "run_callback"]
+
+logger = logging.getLogger("pywry.callbacks")
+
+Callback = Callable[..., Any]
+
+
+@functools.cache
+def _arity_of(fn: Callback) -> int:
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return 3
+    count = 0
+    for param in params:
+        if param.kind is inspect.Parameter.VAR_POSITIONAL:
+            return 3
+        if param.kind in (
+            inspect.Parameter.POSITIONAL_ONLY,
+            inspect.Parameter.POSITIONAL_OR_KEYWORD,
+        ):
+            count += 1
+    return min(count, 3)
+
+
+def accepted_arity(fn: Callback) -> int:
+    """How many of ``(data, event_type, label)`` ``fn`` takes (0 to 3)."""
+    try:
+        return _arity_of(fn)
+    except TypeError:  # unhashable callable
+        return _arity_of.__wrapped__(fn)
+
+
+def _is_async(fn: Callback) -> bool:
+    target = fn.func if isinstance(fn, functools.partial) else fn
+    return inspect.iscoroutinefunction(target) or inspect.iscoroutinefunction(
+        getattr(target, "__call__", None)  # noqa: B004 - async callable objects
+    )
+
+
+async def run_callback(
+    fn: Callback, data: Any, event_type: str, label: str, *, executor: Executor | None = None
+) -> bool:
+    """Call ``fn`` with as many arguments as it takes; ``True`` if it did not raise."""
+    args = (data, event_type, label)[: accepted_arity(fn)]
+    name = getattr(fn, "__qualname__", repr(fn))
+    try:
+        if _is_async(fn):
+            await fn(*args)
+        else:
+            loop = asyncio.get_running_loop()
+            result = await loop.run_in_executor(executor, functools.partial(fn, *args))
+            if inspect.isawaitable(result):
+                await result
+    except Exception:
+        logger.exception("Callback %s for %r on widget %r raised", name, event_type, label)
+        return False
+    return True
+
+
+async def invoke_all(
+    callbacks: Iterable[Callback],
+    data: Any,
+    event_type: str,
+    label: str,
+    *,
+    executor: Executor | None = None,
+) -> int:
+    """Run every callback in order; returns how many raised."""
+    failures = 0
+    for fn in callbacks:
+        ok = await run_callback(fn, data, event_type, label, executor=executor)
+        failures += 0 if ok else 1
+    return failures

@@ -1,0 +1,315 @@
+"""Settings: every server, SSL and deploy option, from env vars and config files.
+
+Sources, lowest priority first (later ones win, field by field):
+
+1. ``~/.config/pywry/config.toml`` (``$XDG_CONFIG_HOME/pywry/config.toml``)
+2. ``[tool.pywry]`` in ``pyproject.toml`` of the working directory
+3. ``pywry.toml`` in the working directory
+4. the file named by ``PYWRY_CONFIG_FILE`` (an error if it does not exist)
+5. environment variables: ``PYWRY_SERVER__PORT``, ``PYWRY_DEPLOY__STATE_BACKEND``, ...
+6. keyword arguments given to :func:`load_settings`
+
+Files use the same nesting as the variables::
+
+    [server]
+    port = 8080
+
+    [deploy]
+    state_backend = "redis"
+
+A malformed file or a bad value raises :class:`~pywry.errors.ConfigurationError`
+naming the file or the environment variable.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+from pywry.errors import ConfigurationError
+
+__all__ = [
+    "DeploySettings",
+    "PyWrySettings",
+    "ServerSettings",
+    "config_files",
+    "env_var_for",
+    "load_settings",
+]
+
+ENV_PREFIX = "PYWRY_"
+ENV_DELIMITER = "__"
+LogLevel = Literal["critical", "error", "warning", "info", "debug", "trace"]
+
+
+def env_var_for(*loc: str | int) -> str:
+    """The environment variable of a setting: ``env_var_for("server", "port")``."""
+    return ENV_PREFIX + ENV_DELIMITER.join(str(part).upper() for part in loc)
+
+
+def _split_list(value: Any) -> Any:
+    """Accept a JSON list or a comma-separated string for list settings."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if text.startswith("["):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"not a valid JSON list: {exc.msg}") from exc
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+class ServerSettings(_Section):
+    """``PYWRY_SERVER__*``: the uvicorn server and the HTTP/WebSocket surface."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(8765, ge=0, le=65535)
+    workers: int = Field(1, ge=1)
+    log_level: LogLevel = "info"
+    access_log: bool = True
+    reload: bool = False
+    timeout_keep_alive: int = Field(5, ge=0)
+    timeout_graceful_shutdown: int | None = Field(None, ge=0)
+    limit_concurrency: int | None = Field(None, ge=1)
+    limit_max_requests: int | None = Field(None, ge=1)
+    backlog: int = Field(2048, ge=1)
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["*"])
+    widget_prefix: str = "/widget"
+    ssl_certfile: str | None = None
+    ssl_keyfile: str | None = None
+    ssl_keyfile_password: str | None = None
+    ssl_ca_certs: str | None = None
+    #: Largest inbound WebSocket message, in bytes.
+    max_message_bytes: int = Field(1_048_576, ge=1024)
+    #: Server-to-browser events kept per widget for replay after a reconnect.
+    event_buffer_size: int = Field(1000, ge=1)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _lower_level(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _origins(cls, value: Any) -> Any:
+        return _split_list(value)
+
+    @field_validator("widget_prefix")
+    @classmethod
+    def _prefix(cls, value: str) -> str:
+        cleaned = "/" + value.strip().strip("/")
+        if cleaned == "/" or any(c in cleaned for c in " ?#{}"):
+            raise ValueError("must be a URL path such as '/widget' (not '/', no spaces or ?#{})")
+        return cleaned
+
+    @field_validator("ssl_certfile", "ssl_keyfile", "ssl_ca_certs")
+    @classmethod
+    def _file_exists(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        path = Path(value).expanduser()
+        if not path.is_file():
+            raise ValueError(f"file {str(path)!r} does not exist")
+        return str(path)
+
+    @model_validator(mode="after")
+    def _ssl_pair(self) -> ServerSettings:
+        if bool(self.ssl_certfile) != bool(self.ssl_keyfile):
+            have, missing = (
+                ("ssl_certfile", "ssl_keyfile")
+                if self.ssl_certfile
+                else ("ssl_keyfile", "ssl_certfile")
+            )
+            raise ValueError(
+                f"{env_var_for('server', have)} is set but {env_var_for('server', missing)} "
+                "is not; HTTPS needs both the certificate and its private key"
+            )
+        return self
+
+
+class DeploySettings(_Section):
+    """``PYWRY_DEPLOY__*``: the state backend and multi-worker behaviour."""
+
+    enabled: bool = False
+    state_backend: str = "memory"
+    sqlite_path: str = "~/.config/pywry/pywry.db"
+    redis_url: str = "redis://localhost:6379/0"
+    redis_prefix: str = "pywry"
+    redis_pool_size: int = Field(10, ge=1, le=100)
+    widget_ttl: int = Field(86400, ge=1)
+    connection_ttl: int = Field(300, ge=1)
+    session_ttl: int = Field(86400, ge=1)
+    worker_id: str | None = None
+    auth_enabled: bool = False
+
+    @field_validator("state_backend")
+    @classmethod
+    def _backend_name(cls, value: str) -> str:
+        name = value.strip().lower()
+        if not name:
+            raise ValueError("must name a state backend such as 'memory', 'sqlite' or 'redis'")
+        return name
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str) -> str:
+        if not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        return value
+
+    @field_validator("redis_prefix")
+    @classmethod
+    def _redis_prefix(cls, value: str) -> str:
+        if not value or any(c.isspace() for c in value):
+            raise ValueError("must be a non-empty key prefix without spaces")
+        return value
+
+    @field_validator("worker_id")
+    @classmethod
+    def _worker_id(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
+
+
+def config_files(cwd: Path | None = None) -> list[tuple[Path, tuple[str, ...]]]:
+    """The config files that exist, lowest priority first, with the table to read."""
+    here = cwd or Path.cwd()
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    candidates: list[tuple[Path, tuple[str, ...]]] = [
+        (Path(base) / "pywry" / "config.toml", ()),
+        (here / "pyproject.toml", ("tool", "pywry")),
+        (here / "pywry.toml", ()),
+    ]
+    found = [(path, table) for path, table in candidates if path.is_file()]
+    named = os.environ.get("PYWRY_CONFIG_FILE", "").strip()
+    if named:
+        path = Path(named).expanduser()
+        if not path.is_file():
+            raise ConfigurationError(
+                f"PYWRY_CONFIG_FILE={named!r}: no such file. Point it at a TOML file or unset it."
+            )
+        found.append((path, ()))
+    return found
+
+
+def _read_toml(path: Path, table: tuple[str, ...]) -> dict[str, Any]:
+    try:
+        data: Any = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigurationError(f"config file {path} is not valid TOML: {exc}") from exc
+    except OSError as exc:
+        raise ConfigurationError(f"config file {path} cannot be read: {exc}") from exc
+    for key in table:
+        data = data.get(key, {}) if isinstance(data, dict) else {}
+    if not isinstance(data, dict):
+        raise ConfigurationError(f"config file {path}: [{'.'.join(table)}] must be a table")
+    return data
+
+
+def _merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in top.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+class _FileSource(PydanticBaseSettingsSource):
+    """Every config file, merged; remembers which file set which key for errors."""
+
+    def __init__(self, settings_cls: type[BaseSettings]) -> None:
+        super().__init__(settings_cls)
+        self.origins: dict[tuple[str, ...], Path] = {}
+        merged: dict[str, Any] = {}
+        for path, table in config_files():
+            data = _read_toml(path, table)
+            for section, values in data.items():
+                keys = values.keys() if isinstance(values, dict) else [None]
+                for key in keys:
+                    self.origins[(section,) if key is None else (section, key)] = path
+            merged = _merge(merged, data)
+        self.data = merged
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return self.data.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return self.data
+
+
+_last_file_source: list[_FileSource] = []
+
+
+class PyWrySettings(BaseSettings):
+    """All of PyWry's settings. Build it with :func:`load_settings` for clear errors."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter=ENV_DELIMITER,
+        case_sensitive=False,
+        extra="ignore",
+        validate_default=True,
+    )
+
+    server: ServerSettings = Field(default_factory=ServerSettings)  # type: ignore[arg-type]
+    deploy: DeploySettings = Field(default_factory=DeploySettings)  # type: ignore[arg-type]
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        files = _FileSource(settings_cls)
+        _last_file_source[:] = [files]
+        return init_settings, env_settings, files
+
+
+def _describe(error: Any, files: _FileSource | None) -> str:
+    loc = tuple(str(part) for part in error["loc"] if not isinstance(part, int))
+    loc = loc[:2]
+    message = str(error["msg"]).removeprefix("Value error, ")
+    value = error.get("input")
+    shown = "" if isinstance(value, dict) or value is None else f"={value!r}"
+    where = env_var_for(*loc) if loc else "settings"
+    origin = files.origins.get(loc) if files else None
+    env_set = where in {name.upper() for name in os.environ}
+    if origin is not None and not env_set:
+        return f"{where}{shown} (from {origin}): {message}"
+    return f"{where}{shown}: {message}"
+
+
+def load_settings(**overrides: Any) -> PyWrySettings:
+    """Read the settings, raising :class:`ConfigurationError` that names each bad variable.
+
+    ``overrides`` are nested like the settings: ``load_settings(server={"port": 0})``.
+    """
+    try:
+        return PyWrySettings(**overrides)
+    except ValidationError as exc:
+        files = _last_file_source[0] if _last_file_source else None
+        lines = [_describe(error, files) for error in exc.errors()]
+        raise ConfigurationError("Invalid PyWry settings:\n  " + "\n  ".join(lines)) from None
+    except ValueError as exc:
+        # pydantic-settings raises SettingsError (a ValueError) for undecodable env JSON.
+        raise ConfigurationError(f"Invalid PyWry settings: {exc}") from exc

@@ -1,0 +1,190 @@
+"""The user-facing functions of deploy mode.
+
+``show()``, ``show_plotly()`` and ``show_dataframe()`` register widgets (no browser
+opens in deploy mode); ``get_widget_html()`` / ``get_widget_html_async()`` return a
+widget's page; ``get_server_app()`` returns the FastAPI app and ``deploy()`` runs it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from pywry._labels import derive_label, validate_label
+from pywry.callbacks import Callback
+from pywry.config import load_settings
+from pywry.errors import WidgetNotFoundError
+from pywry.registry import load_server, load_state_backend
+from pywry.runtime import current_runtime
+from pywry.state import get_worker_id
+from pywry.widgets.dataframe import dataframe_to_table, render_table
+from pywry.widgets.page import render_page, widget_page
+from pywry.widgets.plotly import figure_to_dict
+from pywry.widgets.widget import PlotlyWidget, Widget
+
+if TYPE_CHECKING:
+    from pywry.toolbar import Toolbar
+
+__all__ = [
+    "deploy",
+    "get_server_app",
+    "get_widget_html",
+    "get_widget_html_async",
+    "show",
+    "show_dataframe",
+    "show_plotly",
+]
+
+Callbacks = Mapping[str, Callback]
+_server_state: dict[str, Any] = {}
+
+
+def _register(
+    cls: type[Widget],
+    *,
+    kind: str,
+    title: str,
+    label: str | None,
+    content: str,
+    toolbars: Sequence[Toolbar] | None,
+    callbacks: Callbacks | None,
+    payload: dict[str, Any],
+) -> Widget:
+    runtime = current_runtime()
+    serving = runtime.serving
+    chosen = validate_label(label) if label else derive_label(kind, title, unique=serving)
+    widget = cls(
+        runtime,
+        label=chosen,
+        title=title,
+        content=content,
+        toolbars=list(toolbars or ()),
+        callbacks=callbacks,
+        payload=payload,
+        owner=get_worker_id() if serving else None,
+    )
+    runtime.add(widget)
+    return widget
+
+
+def show(
+    content: str,
+    *,
+    title: str = "",
+    label: str | None = None,
+    toolbars: Sequence[Toolbar] | None = None,
+    callbacks: Callbacks | None = None,
+) -> Widget:
+    """Register an HTML widget. ``content`` is trusted HTML (it is not escaped)."""
+    if not isinstance(content, str):
+        raise TypeError(f"show() needs an HTML string, got {type(content).__name__}")
+    return _register(
+        Widget,
+        kind="html",
+        title=title,
+        label=label,
+        content=content,
+        toolbars=toolbars,
+        callbacks=callbacks,
+        payload={},
+    )
+
+
+def show_plotly(
+    fig: Any,
+    *,
+    title: str = "",
+    label: str | None = None,
+    toolbars: Sequence[Toolbar] | None = None,
+    callbacks: Callbacks | None = None,
+    config: Mapping[str, Any] | None = None,
+) -> PlotlyWidget:
+    """Register a Plotly chart. ``config`` is plotly.js's config (``displaylogo`` etc.)."""
+    figure = figure_to_dict(fig)
+    widget = _register(
+        PlotlyWidget,
+        kind="plotly",
+        title=title,
+        label=label,
+        content='<div class="pywry-plot" id="pywry-plot"></div>',
+        toolbars=toolbars,
+        callbacks=callbacks,
+        payload={"figure": figure, "config": dict(config or {})},
+    )
+    assert isinstance(widget, PlotlyWidget)
+    return widget
+
+
+def show_dataframe(
+    df: Any,
+    *,
+    title: str = "",
+    label: str | None = None,
+    toolbars: Sequence[Toolbar] | None = None,
+    callbacks: Callbacks | None = None,
+) -> Widget:
+    """Register a table of a pandas DataFrame (or a list of dicts)."""
+    table = dataframe_to_table(df)
+    return _register(
+        Widget,
+        kind="dataframe",
+        title=title,
+        label=label,
+        content=render_table(table),
+        toolbars=toolbars,
+        callbacks=callbacks,
+        payload={"table": table},
+    )
+
+
+def _prefix() -> str:
+    app = _server_state.get("app")
+    prefix = getattr(getattr(app, "state", None), "pywry_widget_prefix", None)
+    return prefix if isinstance(prefix, str) else load_settings().server.widget_prefix
+
+
+async def get_widget_html_async(label: str) -> str:
+    """The full HTML page of widget ``label``, from this worker or the shared state."""
+    return await widget_page(current_runtime(), label, widget_prefix=_prefix())
+
+
+def get_widget_html(label: str) -> str:
+    """Synchronous :func:`get_widget_html_async`, for code outside the event loop."""
+    runtime = current_runtime()
+    widget = runtime.get(label)
+    if widget is not None:
+        return render_page(widget.to_record(), widget_prefix=_prefix())
+    if runtime.sink is None:
+        raise WidgetNotFoundError(label, [w.label for w in runtime.widgets()])
+    return runtime.run_blocking(lambda: get_widget_html_async(label))
+
+
+def get_server_app() -> Any:
+    """The FastAPI app of this process (created on first call).
+
+    Resolves the server and the state backend at once, so a missing or misnamed one
+    fails here, at start-up. Sets ``PYWRY_HEADLESS=1``: no browser ever opens.
+    """
+    if "app" in _server_state:
+        return _server_state["app"]
+    os.environ["PYWRY_HEADLESS"] = "1"
+    os.environ.setdefault("PYWRY_DEPLOY_MODE", "1")
+    settings = load_settings()
+    backend_cls = load_state_backend(settings.deploy.state_backend)
+    server = load_server()
+    app = server.create_app(settings=settings, backend_cls=backend_cls, runtime=current_runtime())
+    _server_state["app"] = app
+    _server_state["server"] = server
+    return app
+
+
+def deploy(app: Any = None) -> None:
+    """Run the app with uvicorn in the foreground, configured from ``PyWrySettings``.
+
+    With ``PYWRY_SERVER__WORKERS`` > 1 or ``PYWRY_SERVER__RELOAD``, uvicorn needs an
+    import string: it is derived from the running script (``my_app:app``).
+    """
+    target = app if app is not None else get_server_app()
+    server = _server_state.get("server") or load_server()
+    server.run(target, settings=load_settings())

@@ -1,0 +1,169 @@
+"""The process's widget runtime: local widget definitions and the link to a server.
+
+A :class:`Runtime` holds the widgets this process defined (with their callbacks).
+When a server starts it attaches a :class:`Sink`, through which widgets publish
+events and records to every worker; before that, widgets exist only locally. One
+runtime exists per process (:func:`current_runtime`) because ``show()`` and friends
+are module-level functions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+from pywry.errors import WidgetNotFoundError
+
+if TYPE_CHECKING:
+    from pywry.state.records import WidgetRecord
+    from pywry.widgets.widget import Widget
+
+__all__ = ["Runtime", "Sink", "current_runtime"]
+
+logger = logging.getLogger("pywry.runtime")
+T = TypeVar("T")
+
+
+class Sink(Protocol):
+    """What a running server offers widgets (implemented by ``pywry_server``)."""
+
+    loop: asyncio.AbstractEventLoop
+
+    async def emit(self, label: str, event: str, data: Any) -> None:
+        """Deliver ``event`` to every browser viewing ``label``, on every worker."""
+
+    async def save(self, record: WidgetRecord) -> None:
+        """Store or replace a widget record in the state backend."""
+
+    async def discard(self, label: str) -> None:
+        """Remove a widget from the state backend and tell its browsers."""
+
+    async def lookup(self, label: str) -> WidgetRecord | None:
+        """A widget record from the state backend (any worker's widget)."""
+
+
+class Runtime:
+    """Local widgets plus, while a server runs, the sink that reaches browsers."""
+
+    def __init__(self) -> None:
+        self._widgets: dict[str, Widget] = {}
+        self._lock = threading.Lock()
+        self._sink: Sink | None = None
+        self._queue: asyncio.Queue[Callable[[], Awaitable[None]]] | None = None
+        self._pump: asyncio.Task[None] | None = None
+        self.executor = ThreadPoolExecutor(thread_name_prefix="pywry-callback")
+
+    # -- widgets ---------------------------------------------------------------
+    def add(self, widget: Widget) -> None:
+        with self._lock:
+            replaced = widget.label in self._widgets
+            self._widgets[widget.label] = widget
+        if replaced:
+            logger.info("Widget %r replaced by a new show() call", widget.label)
+        if self._sink is not None:
+            self.schedule(lambda: self._save(widget))
+
+    async def _save(self, widget: Widget) -> None:
+        if self._sink is not None:
+            await self._sink.save(widget.to_record())
+
+    def forget(self, label: str) -> None:
+        with self._lock:
+            self._widgets.pop(label, None)
+
+    def get(self, label: str) -> Widget | None:
+        return self._widgets.get(label)
+
+    def require(self, label: str) -> Widget:
+        widget = self._widgets.get(label)
+        if widget is None:
+            raise WidgetNotFoundError(label, list(self._widgets))
+        return widget
+
+    def widgets(self) -> list[Widget]:
+        with self._lock:
+            return list(self._widgets.values())
+
+    # -- server link -----------------------------------------------------------
+    @property
+    def sink(self) -> Sink | None:
+        return self._sink
+
+    @property
+    def serving(self) -> bool:
+        return self._sink is not None
+
+    async def attach(self, sink: Sink) -> None:
+        """Called by the server on start-up, on its event loop."""
+        self._sink = sink
+        self._queue = asyncio.Queue()
+        self._pump = asyncio.create_task(self._run_queue(self._queue), name="pywry-outbox")
+
+    async def detach(self) -> None:
+        """Called by the server on shutdown: finish queued work, then unlink."""
+        queue, pump = self._queue, self._pump
+        if queue is not None and pump is not None:
+            await queue.join()
+            pump.cancel()
+            await asyncio.gather(pump, return_exceptions=True)
+        self._sink, self._queue, self._pump = None, None, None
+
+    async def _run_queue(self, queue: asyncio.Queue[Callable[[], Awaitable[None]]]) -> None:
+        while True:
+            job = await queue.get()
+            try:
+                await job()
+            except Exception:
+                logger.exception("Delivering a widget update failed")
+            finally:
+                queue.task_done()
+
+    def schedule(self, job: Callable[[], Awaitable[None]]) -> bool:
+        """Queue ``job`` on the server loop, in call order, from any thread.
+
+        Returns ``False`` (and drops the job) when no server is running.
+        """
+        sink, queue = self._sink, self._queue
+        if sink is None or queue is None:
+            return False
+        if _on_loop(sink.loop):
+            queue.put_nowait(job)
+        else:
+            sink.loop.call_soon_threadsafe(queue.put_nowait, job)
+        return True
+
+    def run_blocking(self, job: Callable[[], Awaitable[T]], timeout: float = 10.0) -> T:
+        """Run ``job`` on the server loop from another thread and wait for its result."""
+        sink = self._sink
+        if sink is None:
+            raise RuntimeError("No server is running")
+        if _on_loop(sink.loop):
+            raise RuntimeError(
+                "This blocking call was made on the server's event loop; "
+                "use the async variant (for example get_widget_html_async)"
+            )
+        future = asyncio.run_coroutine_threadsafe(_as_coroutine(job), sink.loop)
+        return future.result(timeout)
+
+
+def _on_loop(loop: asyncio.AbstractEventLoop) -> bool:
+    try:
+        return asyncio.get_running_loop() is loop
+    except RuntimeError:
+        return False
+
+
+async def _as_coroutine(job: Callable[[], Awaitable[T]]) -> T:
+    return await job()
+
+
+_runtime = Runtime()
+
+
+def current_runtime() -> Runtime:
+    """The runtime of this process."""
+    return _runtime

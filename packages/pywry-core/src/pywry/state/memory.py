@@ -1,0 +1,240 @@
+"""The in-process backend: fast, no dependencies, not shared across processes.
+
+Every entry carries a monotonic expiry; reads ignore expired entries and a
+sweep drops them on access, so memory stays bounded by what is live.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
+
+from pywry.state.base import (
+    ConnectionRouter,
+    EventBus,
+    Message,
+    SessionStore,
+    StateBackend,
+    Subscription,
+    WidgetStore,
+    WorkerRegistry,
+)
+
+if TYPE_CHECKING:
+    from pywry.config import PyWrySettings
+
+__all__ = ["MemoryBackend"]
+
+V = TypeVar("V")
+
+
+class _Expiring(Generic[V]):
+    """A dict whose entries vanish ``ttl`` seconds after they were last set or touched."""
+
+    def __init__(self) -> None:
+        self._items: dict[str, tuple[float, V]] = {}
+
+    def set(self, key: str, value: V, ttl: float) -> None:
+        self._items[key] = (time.monotonic() + ttl, value)
+
+    def get(self, key: str) -> V | None:
+        entry = self._items.get(key)
+        if entry is None:
+            return None
+        if entry[0] <= time.monotonic():
+            del self._items[key]
+            return None
+        return entry[1]
+
+    def touch(self, key: str, ttl: float) -> bool:
+        value = self.get(key)
+        if value is None:
+            return False
+        self.set(key, value, ttl)
+        return True
+
+    def pop(self, key: str) -> bool:
+        return self.get(key) is not None and self._items.pop(key, None) is not None
+
+    def live(self) -> Iterator[tuple[str, V]]:
+        now = time.monotonic()
+        for key, (expires, value) in list(self._items.items()):
+            if expires <= now:
+                del self._items[key]
+            else:
+                yield key, value
+
+
+class _Records:
+    """The shared half of the record stores: an expiring map of field maps."""
+
+    def __init__(self) -> None:
+        self._data: _Expiring[dict[str, str]] = _Expiring()
+
+    async def _put(self, key: str, fields: dict[str, str], ttl: float) -> None:
+        self._data.set(key, dict(fields), ttl)
+
+    async def _get(self, key: str) -> dict[str, str] | None:
+        fields = self._data.get(key)
+        return None if fields is None else dict(fields)
+
+    async def _touch(self, key: str, ttl: float) -> bool:
+        return self._data.touch(key, ttl)
+
+    async def _remove(self, key: str) -> bool:
+        return self._data.pop(key)
+
+
+class _Widgets(_Records, WidgetStore):
+    async def _active(self) -> set[str]:
+        return {key for key, _ in self._data.live()}
+
+
+class _Sessions(_Records, SessionStore):
+    pass
+
+
+class _Connections(_Records, ConnectionRouter):
+    def __init__(self) -> None:
+        super().__init__()
+        self._owners: _Expiring[str] = _Expiring()
+
+    async def _refresh(self, connection_id: str, ttl: float) -> bool:
+        return self._data.touch(connection_id, ttl)
+
+    async def _of_widget(self, widget_id: str) -> list[dict[str, str]]:
+        return [dict(f) for _, f in self._data.live() if f.get("widget_id") == widget_id]
+
+    async def _of_worker(self, worker_id: str) -> list[dict[str, str]]:
+        return [dict(f) for _, f in self._data.live() if f.get("worker_id") == worker_id]
+
+    async def _set_owner(self, widget_id: str, worker_id: str, ttl: float) -> None:
+        self._owners.set(widget_id, worker_id, ttl)
+
+    async def _owner_of(self, widget_id: str) -> str | None:
+        return self._owners.get(widget_id)
+
+    async def _clear_owner(self, widget_id: str) -> bool:
+        return self._owners.pop(widget_id)
+
+
+class _Workers(WorkerRegistry):
+    def __init__(self) -> None:
+        self._beats: _Expiring[bool] = _Expiring()
+
+    async def _beat(self, worker_id: str, ttl: float) -> None:
+        self._beats.set(worker_id, True, ttl)
+
+    async def _alive(self) -> set[str]:
+        return {key for key, _ in self._beats.live()}
+
+    async def _remove(self, worker_id: str) -> bool:
+        return self._beats.pop(worker_id)
+
+
+class _MemorySubscription(Subscription):
+    def __init__(self, bus: _Events, channels: list[str]) -> None:
+        self._bus = bus
+        self._channels = channels
+        self.queue: asyncio.Queue[tuple[str, str] | None] = asyncio.Queue()
+        self._closed = False
+
+    async def _next(self) -> tuple[str, str]:
+        item = await self.queue.get()
+        if item is None:
+            self.queue.put_nowait(None)
+            raise StopAsyncIteration
+        return item
+
+    async def aclose(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._bus.unsubscribe(self, self._channels)
+            self.queue.put_nowait(None)
+
+
+@dataclass
+class _Log:
+    seq: int = 0
+    entries: deque[tuple[int, str]] = field(default_factory=deque)
+    expires: float = 0.0
+
+
+class _Events(EventBus):
+    def __init__(self) -> None:
+        self._subscribers: dict[str, set[_MemorySubscription]] = {}
+        self._logs: dict[str, _Log] = {}
+        self._claims: _Expiring[bool] = _Expiring()
+
+    def unsubscribe(self, sub: _MemorySubscription, channels: list[str]) -> None:
+        for channel in channels:
+            subs = self._subscribers.get(channel)
+            if subs is not None:
+                subs.discard(sub)
+                if not subs:
+                    del self._subscribers[channel]
+
+    async def _publish(self, channel: str, text: str) -> None:
+        for sub in list(self._subscribers.get(channel, ())):
+            sub.queue.put_nowait((channel, text))
+
+    async def _subscribe(self, channels: list[str]) -> Subscription:
+        sub = _MemorySubscription(self, channels)
+        for channel in channels:
+            self._subscribers.setdefault(channel, set()).add(sub)
+        return sub
+
+    def _log(self, widget_id: str) -> _Log | None:
+        log = self._logs.get(widget_id)
+        if log is not None and log.expires <= time.monotonic():
+            del self._logs[widget_id]
+            return None
+        return log
+
+    async def _append(self, widget_id: str, message: Message, maxlen: int, ttl: float) -> int:
+        log = self._log(widget_id) or self._logs.setdefault(widget_id, _Log())
+        log.seq += 1
+        log.entries.append((log.seq, json.dumps({**message, "seq": log.seq})))
+        while len(log.entries) > maxlen:
+            log.entries.popleft()
+        log.expires = time.monotonic() + ttl
+        return log.seq
+
+    async def _since(self, widget_id: str, after_seq: int) -> list[str]:
+        log = self._log(widget_id)
+        return [] if log is None else [text for seq, text in log.entries if seq > after_seq]
+
+    async def _last_seq(self, widget_id: str) -> int:
+        log = self._log(widget_id)
+        return 0 if log is None else log.seq
+
+    async def _claim(self, key: str, ttl: float) -> bool:
+        if self._claims.get(key) is not None:
+            return False
+        self._claims.set(key, True, ttl)
+        return True
+
+
+class MemoryBackend(StateBackend):
+    """State in this process's memory: one worker only, lost on restart."""
+
+    name = "memory"
+
+    def __init__(self) -> None:
+        self.widgets = _Widgets()
+        self.sessions = _Sessions()
+        self.connections = _Connections()
+        self.workers = _Workers()
+        self.events = _Events()
+
+    @classmethod
+    def from_settings(cls, settings: PyWrySettings) -> Self:
+        return cls()
+
+    def describe(self) -> dict[str, Any]:
+        return {"backend": self.name, "shared": False}

@@ -1,0 +1,111 @@
+"""The HTML page that shows one widget.
+
+Layout (styled by ``pywry.css`` and ``toolbar.css``)::
+
+    <div class="pywry-layout">
+      header / top toolbars
+      <div class="pywry-middle">
+        left toolbars
+        <main class="pywry-content" id="pywry-content">inside toolbars, content</main>
+        right toolbars
+      </div>
+      bottom / footer toolbars
+    </div>
+
+Every script and stylesheet comes from our own server (``/pywry/assets/...``).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from typing import TYPE_CHECKING, Any
+
+from pywry.assets import get_asset
+from pywry.errors import WidgetNotFoundError
+from pywry.state.records import WidgetRecord
+
+if TYPE_CHECKING:
+    from pywry.runtime import Runtime
+
+__all__ = ["find_record", "render_page", "widget_page"]
+
+_KIND_ASSETS: dict[str, tuple[str, ...]] = {
+    "plotly": ("plotly.min.js", "plotly-widget.js"),
+}
+_BEFORE = ("header", "top")
+_AFTER = ("bottom", "footer")
+
+
+def _script_json(value: Any) -> str:
+    """JSON safe to embed inside a ``<script>`` element."""
+    text = json.dumps(value, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _bars(toolbars: list[dict[str, str]], *positions: str) -> str:
+    return "".join(bar["html"] for bar in toolbars if bar.get("position") in positions)
+
+
+def render_page(record: WidgetRecord, *, widget_prefix: str = "/widget") -> str:
+    """The complete HTML document for ``record``."""
+    label = record.widget_id
+    toolbars: list[dict[str, str]] = list(record.payload.get("toolbars", []))
+    config = {
+        "label": label,
+        "kind": record.kind,
+        "wsPath": f"{widget_prefix}/{label}/ws",
+    }
+    styles = "".join(
+        f'<link rel="stylesheet" href="{get_asset(name).url}">'
+        for name in ("pywry.css", "toolbar.css")
+    )
+    scripts = "".join(
+        f'<script src="{get_asset(name).url}"></script>'
+        for name in ("bridge.js", "toolbar.js", *_KIND_ASSETS.get(record.kind, ()))
+    )
+    data = ""
+    if record.kind == "plotly":
+        figure = {
+            "figure": record.payload.get("figure", {}),
+            "config": record.payload.get("config", {}),
+        }
+        data = f'<script type="application/json" id="pywry-figure">{_script_json(figure)}</script>'
+    title = html.escape(record.title or label)
+    return (
+        "<!doctype html>\n"
+        '<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<link rel="icon" href="data:,">'
+        f"<title>{title}</title>{styles}"
+        f"<script>window.__PYWRY__ = {_script_json(config)};</script>{data}"
+        "</head><body>"
+        '<div class="pywry-layout">'
+        f"{_bars(toolbars, *_BEFORE)}"
+        '<div class="pywry-middle">'
+        f"{_bars(toolbars, 'left')}"
+        f'<main class="pywry-content" id="pywry-content">{_bars(toolbars, "inside")}'
+        f'<div class="pywry-body" id="pywry-body">{record.content}</div></main>'
+        f"{_bars(toolbars, 'right')}"
+        "</div>"
+        f"{_bars(toolbars, *_AFTER)}"
+        '</div><div class="pywry-toasts" id="pywry-toasts" aria-live="polite"></div>'
+        f"{scripts}</body></html>"
+    )
+
+
+async def find_record(runtime: Runtime, label: str) -> WidgetRecord:
+    """``label``'s record: this process's widget, else the shared state's."""
+    widget = runtime.get(label)
+    if widget is not None:
+        return widget.to_record()
+    sink = runtime.sink
+    record = await sink.lookup(label) if sink is not None else None
+    if record is None:
+        raise WidgetNotFoundError(label, [w.label for w in runtime.widgets()])
+    return record
+
+
+async def widget_page(runtime: Runtime, label: str, *, widget_prefix: str) -> str:
+    """The page of widget ``label`` as ``runtime`` knows it."""
+    return render_page(await find_record(runtime, label), widget_prefix=widget_prefix)

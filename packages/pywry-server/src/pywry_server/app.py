@@ -1,0 +1,111 @@
+"""The FastAPI application factory of deploy mode."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
+
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pywry.errors import BackendUnavailableError, WidgetNotFoundError
+from pywry.state import get_worker_id
+from pywry.widgets.page import widget_page
+
+from pywry_server.assets import serve_asset
+from pywry_server.hub import Hub
+from pywry_server.ws import widget_socket
+
+if TYPE_CHECKING:
+    from pywry.config import PyWrySettings
+    from pywry.runtime import Runtime
+    from pywry.state.base import StateBackend
+
+__all__ = ["create_app"]
+
+logger = logging.getLogger("pywry.server")
+
+
+def create_app(
+    *, settings: PyWrySettings, backend_cls: type[StateBackend], runtime: Runtime
+) -> FastAPI:
+    """A FastAPI app serving ``runtime``'s widgets, backed by a new ``backend_cls``.
+
+    The backend is started and closed by the app's lifespan; add your own routes,
+    middleware and exception handlers to the returned app.
+    """
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        backend = backend_cls.from_settings(settings)
+        async with backend:
+            hub = Hub(settings, backend, runtime, get_worker_id())
+            await hub.start()
+            app.state.pywry_hub = hub
+            logger.info(
+                "PyWry worker %s ready: backend %s, %d widget(s)",
+                hub.worker_id,
+                backend.name,
+                len(runtime.widgets()),
+            )
+            try:
+                yield
+            finally:
+                await hub.stop()
+
+    app = FastAPI(title="PyWry", lifespan=lifespan)
+    app.state.pywry_widget_prefix = settings.server.widget_prefix
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.server.cors_origins,
+        allow_methods=["GET", "POST", "OPTIONS"],
+        allow_headers=["*"],
+    )
+    _add_routes(app, settings.server.widget_prefix)
+    _add_error_handlers(app)
+    return app
+
+
+def _add_routes(app: FastAPI, prefix: str) -> None:
+    async def page(label: str, request: Request) -> HTMLResponse:
+        hub: Hub = request.app.state.pywry_hub
+        return HTMLResponse(await widget_page(hub.runtime, label, widget_prefix=prefix))
+
+    async def asset(filename: str, request: Request) -> Response:
+        return await serve_asset(filename, request)
+
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    async def readyz(request: Request) -> JSONResponse:
+        hub: Hub | None = getattr(request.app.state, "pywry_hub", None)
+        if hub is None:
+            return JSONResponse({"status": "starting"}, status_code=503)
+        try:
+            await hub.backend.ping()
+        except BackendUnavailableError as exc:
+            return JSONResponse({"status": "unavailable", "detail": str(exc)}, status_code=503)
+        return JSONResponse({"status": "ready", "worker": hub.worker_id, **hub.backend.describe()})
+
+    app.add_api_route(f"{prefix}/{{label}}", page, methods=["GET"], include_in_schema=False)
+    app.add_api_websocket_route(f"{prefix}/{{label}}/ws", widget_socket)
+    app.add_api_route("/pywry/assets/{filename}", asset, methods=["GET"], include_in_schema=False)
+    app.add_api_route("/healthz", healthz, methods=["GET"])
+    app.add_api_route("/readyz", readyz, methods=["GET"])
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    async def not_found(request: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse({"error": "widget_not_found", "detail": str(exc)}, status_code=404)
+
+    async def unavailable(request: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse(
+            {"error": "backend_unavailable", "detail": str(exc)},
+            status_code=503,
+            headers={"Retry-After": "5"},
+        )
+
+    app.add_exception_handler(WidgetNotFoundError, not_found)
+    app.add_exception_handler(BackendUnavailableError, unavailable)

@@ -1,0 +1,209 @@
+"""The per-worker hub: local sockets, the backend's event bus, callbacks and routing.
+
+Bus channels (names relative to the backend's own namespace):
+
+- ``widgets``: every worker listens; ``deliver`` messages carry a server-to-browser
+  event (already logged with its ``seq``) to whichever worker holds the sockets,
+  ``closed`` tells that a widget was removed.
+- ``worker:<id>``: messages for one worker: ``dispatch`` runs a run-time widget's
+  callbacks on the worker that owns it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+from pywry.errors import BackendUnavailableError
+from pywry.state.records import ConnectionRecord, WidgetRecord
+
+from pywry_server.connection import Connection
+
+if TYPE_CHECKING:
+    from pywry.config import PyWrySettings
+    from pywry.runtime import Runtime
+    from pywry.state.base import StateBackend, Subscription
+
+__all__ = ["Hub"]
+
+logger = logging.getLogger("pywry.server.hub")
+_WIDGETS = "widgets"
+_DEDUPE_TTL = 3600.0
+
+
+class Hub:
+    """Everything one worker does between browsers, the backend and callbacks."""
+
+    def __init__(
+        self, settings: PyWrySettings, backend: StateBackend, runtime: Runtime, worker_id: str
+    ) -> None:
+        self.settings = settings
+        self.backend = backend
+        self.runtime = runtime
+        self.worker_id = worker_id
+        self.loop = asyncio.get_running_loop()
+        self._connections: dict[str, Connection] = {}
+        self._subscription: Subscription | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._background: list[asyncio.Task[None]] = []
+
+    # -- lifecycle -------------------------------------------------------------
+    async def start(self) -> None:
+        """Publish this worker's widgets, listen on the bus, start heartbeats."""
+        deploy = self.settings.deploy
+        await self.backend.workers.heartbeat(self.worker_id, ttl=deploy.connection_ttl)
+        for widget in self.runtime.widgets():
+            await self.save(widget.to_record())
+        self._subscription = await self.backend.events.subscribe(
+            _WIDGETS, f"worker:{self.worker_id}"
+        )
+        self._background = [
+            asyncio.create_task(self._listen(self._subscription), name="pywry-bus"),
+            asyncio.create_task(self._heartbeat(), name="pywry-heartbeat"),
+        ]
+        await self.runtime.attach(self)
+
+    async def stop(self) -> None:
+        """Finish queued emits, close sockets, leave the bus, drop the heartbeat."""
+        await self.runtime.detach()
+        for connection in list(self._connections.values()):
+            await connection.close(1001, "server shutting down")
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=5)
+        for task in self._background:
+            task.cancel()
+        await asyncio.gather(*self._background, return_exceptions=True)
+        if self._subscription is not None:
+            await self._subscription.aclose()
+        with contextlib.suppress(BackendUnavailableError):
+            await self.backend.workers.remove(self.worker_id)
+
+    def spawn(self, coro: Any, name: str) -> None:
+        """Run ``coro`` as a tracked task (awaited on shutdown)."""
+        task = asyncio.create_task(coro, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # -- Sink: called by widgets through the runtime ---------------------------
+    async def emit(self, label: str, event: str, data: Any) -> None:
+        message = {"type": "event", "event": event, "data": data}
+        seq = await self.backend.events.append(
+            label,
+            message,
+            maxlen=self.settings.server.event_buffer_size,
+            ttl=self.settings.deploy.connection_ttl,
+        )
+        await self.backend.events.publish(
+            _WIDGETS, {"kind": "deliver", "label": label, "message": {**message, "seq": seq}}
+        )
+
+    async def save(self, record: WidgetRecord) -> None:
+        ttl = self.settings.deploy.widget_ttl
+        await self.backend.widgets.register(record, ttl=ttl)
+        if record.owner is not None:
+            await self.backend.connections.set_owner(record.widget_id, record.owner, ttl=ttl)
+
+    async def discard(self, label: str) -> None:
+        await self.backend.widgets.remove(label)
+        await self.backend.connections.clear_owner(label)
+        await self.backend.events.publish(_WIDGETS, {"kind": "closed", "label": label})
+
+    async def lookup(self, label: str) -> WidgetRecord | None:
+        return await self.backend.widgets.get(label)
+
+    # -- connections -----------------------------------------------------------
+    async def attach(
+        self, connection: Connection, last_seq: int | None
+    ) -> tuple[int, list[dict[str, Any]]]:
+        """Register a socket; return the current seq and the events it missed.
+
+        Live events for the socket are held until ``connection.start_delivery``.
+        """
+        self._connections[connection.connection_id] = connection
+        record = ConnectionRecord(
+            connection_id=connection.connection_id,
+            widget_id=connection.label,
+            worker_id=self.worker_id,
+        )
+        await self.backend.connections.register(record, ttl=self.settings.deploy.connection_ttl)
+        current = await self.backend.events.last_seq(connection.label)
+        if last_seq is None:
+            return current, []
+        return current, await self.backend.events.since(connection.label, last_seq)
+
+    async def detach(self, connection: Connection) -> None:
+        self._connections.pop(connection.connection_id, None)
+        with contextlib.suppress(BackendUnavailableError):
+            await self.backend.connections.unregister(connection.connection_id)
+
+    def local_connections(self, label: str) -> list[Connection]:
+        return [c for c in self._connections.values() if c.label == label]
+
+    # -- browser to Python -----------------------------------------------------
+    async def receive_event(
+        self, connection: Connection, event: str, data: Any, frame_id: str | None
+    ) -> str:
+        """Route a browser event to its callbacks; returns ``"ok"``, ``"duplicate"``
+        or ``"unavailable"``.
+        """
+        if frame_id is not None:
+            key = f"in:{connection.label}:{connection.client_id}:{frame_id}"
+            if not await self.backend.events.claim(key, ttl=_DEDUPE_TTL):
+                return "duplicate"
+        label = connection.label
+        widget = self.runtime.get(label)
+        if widget is not None:
+            self.spawn(widget.dispatch(event, data), name=f"pywry-callback:{label}:{event}")
+            return "ok"
+        owner = await self.backend.connections.owner_of(label)
+        if owner is None or not await self.backend.workers.is_alive(owner):
+            return "unavailable"
+        await self.backend.events.publish(
+            f"worker:{owner}", {"kind": "dispatch", "label": label, "event": event, "data": data}
+        )
+        return "ok"
+
+    # -- the bus ---------------------------------------------------------------
+    async def _listen(self, subscription: Subscription) -> None:
+        async for _channel, message in subscription:
+            try:
+                await self._on_bus(message)
+            except Exception:
+                logger.exception("Handling bus message %r failed", message.get("kind"))
+
+    async def _on_bus(self, message: dict[str, Any]) -> None:
+        kind, label = message.get("kind"), str(message.get("label", ""))
+        if kind == "deliver":
+            for connection in self.local_connections(label):
+                await connection.deliver(message["message"])
+        elif kind == "dispatch":
+            widget = self.runtime.get(label)
+            if widget is not None:
+                self.spawn(
+                    widget.dispatch(str(message["event"]), message.get("data")),
+                    name=f"pywry-callback:{label}",
+                )
+        elif kind == "closed":
+            for connection in self.local_connections(label):
+                await connection.send_unavailable("The widget was closed")
+
+    async def _heartbeat(self) -> None:
+        deploy = self.settings.deploy
+        interval = max(1.0, deploy.connection_ttl / 3)
+        while True:
+            await asyncio.sleep(interval)
+            started = time.monotonic()
+            try:
+                await self.backend.workers.heartbeat(self.worker_id, ttl=deploy.connection_ttl)
+                for connection in list(self._connections.values()):
+                    await self.backend.connections.refresh(
+                        connection.connection_id, ttl=deploy.connection_ttl
+                    )
+                for widget in self.runtime.widgets():
+                    await self.backend.widgets.touch(widget.label, ttl=deploy.widget_ttl)
+            except BackendUnavailableError as exc:
+                logger.warning("Heartbeat failed, will retry: %s", exc)
+            logger.debug("Heartbeat took %.3fs", time.monotonic() - started)

@@ -1,0 +1,31 @@
+"""The ``pywry.servers`` entry point ``default``: what ``pywry.inline`` calls."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+    from pywry.config import PyWrySettings
+    from pywry.runtime import Runtime
+    from pywry.state.base import StateBackend
+
+__all__ = ["DefaultServer"]
+
+
+class DefaultServer:
+    """FastAPI + uvicorn."""
+
+    @staticmethod
+    def create_app(
+        *, settings: PyWrySettings, backend_cls: type[StateBackend], runtime: Runtime
+    ) -> FastAPI:
+        from pywry_server.app import create_app
+
+        return create_app(settings=settings, backend_cls=backend_cls, runtime=runtime)
+
+    @staticmethod
+    def run(app: Any, *, settings: PyWrySettings) -> None:
+        from pywry_server.runner import run
+
+        run(app, settings=settings)

@@ -1,0 +1,113 @@
+"""The WebSocket wire protocol: parsing and validating what browsers send.
+
+Every frame is one JSON object with a ``type``. Browser to server:
+
+- ``{"type": "hello", "lastSeq": int | null}``: first frame; ``lastSeq`` asks for
+  the events missed since that sequence number (``null`` on a fresh page).
+- ``{"type": "event", "id": str, "event": "ns:name", "data": any}``: an event for
+  the widget's callbacks; ``id`` (unique per page) makes resends idempotent.
+- ``{"type": "ping"}``.
+
+Server to browser: ``welcome``, ``event`` (with ``seq``), ``ack``, ``error``,
+``pong``. See ``docs/protocol.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from pywry.widgets.widget import EVENT_PATTERN
+
+__all__ = [
+    "BROWSER_RESERVED_ALLOWED",
+    "Event",
+    "Hello",
+    "Ping",
+    "ProtocolError",
+    "parse_frame",
+]
+
+#: Reserved-namespace events a browser may send (everything else in ``pywry:`` is refused).
+BROWSER_RESERVED_ALLOWED = frozenset({"pywry:ready", "pywry:alert-reply", "toolbar:state"})
+_BROWSER_NAMESPACES_OPEN = ("plotly:", "grid:")
+_ID = re.compile(r"^[A-Za-z0-9_.:\-]{1,64}$")
+
+
+class ProtocolError(ValueError):
+    """A frame that breaks the protocol; ``code`` goes into the error reply."""
+
+    def __init__(self, code: str, message: str, frame_id: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.frame_id = frame_id
+
+
+@dataclass(frozen=True, slots=True)
+class Hello:
+    last_seq: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    id: str | None
+    event: str
+    data: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Ping:
+    pass
+
+
+Frame = Hello | Event | Ping
+
+
+def _event_allowed(name: str) -> bool:
+    namespace = name.split(":", 1)[0]
+    if namespace in ("pywry", "toolbar"):
+        return name in BROWSER_RESERVED_ALLOWED
+    return True if name.startswith(_BROWSER_NAMESPACES_OPEN) else namespace != "pywry"
+
+
+def parse_frame(text: str, *, max_bytes: int) -> Frame:
+    """Validate one text frame; raise :class:`ProtocolError` with a reply code."""
+    if len(text.encode()) > max_bytes:
+        raise ProtocolError("too_large", f"Message exceeds {max_bytes} bytes")
+    try:
+        raw = json.loads(text)
+    except ValueError as exc:
+        raise ProtocolError("bad_json", f"Message is not valid JSON: {exc}") from None
+    if not isinstance(raw, dict):
+        raise ProtocolError("bad_message", "Expected a JSON object with a 'type' field")
+    kind = raw.get("type")
+    frame_id = raw.get("id") if isinstance(raw.get("id"), str) else None
+    if kind == "ping":
+        return Ping()
+    if kind == "hello":
+        last = raw.get("lastSeq")
+        if last is not None and (not isinstance(last, int) or isinstance(last, bool) or last < 0):
+            raise ProtocolError("bad_message", "'lastSeq' must be a non-negative integer or null")
+        return Hello(last_seq=last)
+    if kind == "event":
+        return _parse_event(raw, frame_id)
+    raise ProtocolError(
+        "bad_message", f"Unknown message type {kind!r}; expected hello, event or ping", frame_id
+    )
+
+
+def _parse_event(raw: dict[str, Any], frame_id: str | None) -> Event:
+    if "id" in raw and (frame_id is None or not _ID.match(frame_id)):
+        raise ProtocolError("bad_message", "'id' must be 1-64 characters of [A-Za-z0-9_.:-]")
+    name = raw.get("event")
+    if not isinstance(name, str) or len(name) > 128 or not EVENT_PATTERN.match(name):
+        raise ProtocolError(
+            "bad_event", f"Invalid event name {name!r}: expected 'namespace:name'", frame_id
+        )
+    if not _event_allowed(name):
+        raise ProtocolError(
+            "reserved_event", f"Browsers may not send the reserved event {name!r}", frame_id
+        )
+    return Event(id=frame_id, event=name, data=raw.get("data"))

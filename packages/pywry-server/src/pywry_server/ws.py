@@ -1,0 +1,139 @@
+"""The WebSocket endpoint ``{widget_prefix}/{label}/ws`` (protocol in ``protocol.py``)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from typing import TYPE_CHECKING
+
+from pywry.errors import BackendUnavailableError
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from pywry_server.connection import Connection
+from pywry_server.protocol import Event, Hello, Ping, ProtocolError, parse_frame
+
+if TYPE_CHECKING:
+    from pywry_server.hub import Hub
+
+__all__ = ["origin_allowed", "widget_socket"]
+
+logger = logging.getLogger("pywry.server.ws")
+_CLIENT_ID = re.compile(r"^[A-Za-z0-9_\-]{8,64}$")
+HELLO_TIMEOUT = 10.0
+CLOSE_FORBIDDEN = 4403
+CLOSE_UNKNOWN_WIDGET = 4404
+
+
+def origin_allowed(origin: str | None, host: str | None, allowed: list[str]) -> bool:
+    """Browsers send ``Origin``; accept same-origin, listed origins, or anything with ``*``."""
+    if origin is None or "*" in allowed:
+        return True
+    if origin.rstrip("/") in {a.rstrip("/") for a in allowed}:
+        return True
+    return host is not None and origin.split("://", 1)[-1] == host
+
+
+async def widget_socket(websocket: WebSocket, label: str) -> None:
+    hub: Hub = websocket.app.state.pywry_hub
+    server = hub.settings.server
+    if not origin_allowed(
+        websocket.headers.get("origin"), websocket.headers.get("host"), server.cors_origins
+    ):
+        logger.warning("Refused WebSocket from origin %r", websocket.headers.get("origin"))
+        await websocket.close(code=CLOSE_FORBIDDEN)
+        return
+    await websocket.accept()
+    try:
+        known = hub.runtime.get(label) is not None or await hub.lookup(label) is not None
+    except BackendUnavailableError:
+        await _refuse(websocket, 1013, "unavailable", "State backend unavailable; retry later")
+        return
+    if not known:
+        await _refuse(websocket, CLOSE_UNKNOWN_WIDGET, "unknown_widget", f"No widget {label!r}")
+        return
+    client_id = websocket.query_params.get("client", "")
+    if not _CLIENT_ID.match(client_id):
+        client_id = Connection.new_client_id()
+    connection = Connection(websocket, label, client_id)
+    try:
+        await _serve(hub, connection, server.max_message_bytes)
+    except WebSocketDisconnect:
+        pass
+    finally:
+        await hub.detach(connection)
+
+
+async def _refuse(websocket: WebSocket, code: int, error: str, message: str) -> None:
+    await websocket.send_json({"type": "error", "code": error, "message": message})
+    await websocket.close(code=code, reason=error)
+
+
+async def _first_frame(connection: Connection, max_bytes: int) -> tuple[int | None, str | None]:
+    """Wait for ``hello``; returns its ``lastSeq`` and a non-hello first frame, if any."""
+    try:
+        text = await asyncio.wait_for(connection.websocket.receive_text(), HELLO_TIMEOUT)
+    except TimeoutError:
+        return None, None
+    try:
+        frame = parse_frame(text, max_bytes=max_bytes)
+    except ProtocolError:
+        return None, text
+    if isinstance(frame, Hello):
+        return frame.last_seq, None
+    return None, text
+
+
+async def _serve(hub: Hub, connection: Connection, max_bytes: int) -> None:
+    last_seq, pending = await _first_frame(connection, max_bytes)
+    current, missed = await hub.attach(connection, last_seq)
+    await connection.send(
+        {
+            "type": "welcome",
+            "connectionId": connection.connection_id,
+            "clientId": connection.client_id,
+            "workerId": hub.worker_id,
+            "seq": current,
+        }
+    )
+    await connection.start_delivery(missed)
+    if pending is not None:
+        await _handle(hub, connection, pending, max_bytes)
+    while True:
+        message = await connection.websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            raise WebSocketDisconnect(message.get("code", 1000))
+        text = message.get("text")
+        if text is None:
+            await _error(connection, ProtocolError("bad_message", "Binary frames are not accepted"))
+            continue
+        await _handle(hub, connection, text, max_bytes)
+
+
+async def _error(connection: Connection, error: ProtocolError) -> None:
+    reply = {"type": "error", "code": error.code, "message": str(error)}
+    if error.frame_id is not None:
+        reply["id"] = error.frame_id
+    await connection.send(reply)
+
+
+async def _handle(hub: Hub, connection: Connection, text: str, max_bytes: int) -> None:
+    try:
+        frame = parse_frame(text, max_bytes=max_bytes)
+    except ProtocolError as exc:
+        await _error(connection, exc)
+        return
+    if isinstance(frame, Ping):
+        await connection.send({"type": "pong"})
+    elif isinstance(frame, Hello):
+        await _error(connection, ProtocolError("bad_message", "'hello' is only valid first"))
+    elif isinstance(frame, Event):
+        try:
+            status = await hub.receive_event(connection, frame.event, frame.data, frame.id)
+        except BackendUnavailableError as exc:
+            await _error(connection, ProtocolError("unavailable", str(exc), frame.id))
+            return
+        if frame.id is not None:
+            await connection.send({"type": "ack", "id": frame.id, "status": status})
+        if status == "unavailable":
+            await connection.send_unavailable("The worker that owned this widget is gone")
