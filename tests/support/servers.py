@@ -70,7 +70,9 @@ def start_server(
     args: list[str] | None = None,
     ready_path: str = "/readyz",
     timeout: float = 60.0,
+    command: list[str] | None = None,
 ) -> ServerProcess:
+    """Run ``script`` (or ``command``, where ``{port}`` is replaced) until it is ready."""
     port = free_port()
     log_path = tmp_path / f"server-{port}.log"
     call_log = tmp_path / f"calls-{port}.jsonl"
@@ -87,7 +89,9 @@ def start_server(
     }
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
-            [sys.executable, str(script), *(args or [])],
+            [part.replace("{port}", str(port)) for part in command]
+            if command
+            else [sys.executable, str(script), *(args or [])],
             cwd=tmp_path,
             env=full_env,
             stdout=log,

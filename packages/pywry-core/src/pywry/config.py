@@ -29,7 +29,15 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -93,7 +101,7 @@ class ServerSettings(_Section):
     widget_prefix: str = "/widget"
     ssl_certfile: str | None = None
     ssl_keyfile: str | None = None
-    ssl_keyfile_password: str | None = None
+    ssl_keyfile_password: SecretStr | None = None
     ssl_ca_certs: str | None = None
     #: Largest inbound WebSocket message, in bytes.
     max_message_bytes: int = Field(1_048_576, ge=1024)

@@ -1,0 +1,87 @@
+"""deploy(): every server and SSL setting reaches uvicorn; workers need an import string."""
+
+from __future__ import annotations
+
+import sys
+import types
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pywry.config import load_settings
+from pywry.errors import ConfigurationError
+from pywry_server import runner
+
+
+def test_every_server_setting_is_passed_to_uvicorn(tmp_path: Path) -> None:
+    cert, key, ca = (tmp_path / n for n in ("c.pem", "k.pem", "ca.pem"))
+    for f in (cert, key, ca):
+        f.write_text("x")
+    settings = load_settings(
+        server={
+            "host": "0.0.0.0",
+            "port": 9000,
+            "workers": 3,
+            "log_level": "warning",
+            "access_log": False,
+            "reload": True,
+            "timeout_keep_alive": 9,
+            "timeout_graceful_shutdown": 4,
+            "limit_concurrency": 50,
+            "limit_max_requests": 1000,
+            "backlog": 64,
+            "ssl_certfile": str(cert),
+            "ssl_keyfile": str(key),
+            "ssl_keyfile_password": "pw",
+            "ssl_ca_certs": str(ca),
+        }
+    )
+    opts = runner.uvicorn_options(settings)
+    expected = {
+        "host": "0.0.0.0",
+        "port": 9000,
+        "workers": 3,
+        "log_level": "warning",
+        "access_log": False,
+        "reload": True,
+        "timeout_keep_alive": 9,
+        "timeout_graceful_shutdown": 4,
+        "limit_concurrency": 50,
+        "limit_max_requests": 1000,
+        "backlog": 64,
+        "ssl_certfile": str(cert),
+        "ssl_keyfile": str(key),
+        "ssl_keyfile_password": "pw",
+        "ssl_ca_certs": str(ca),
+    }
+    assert {k: opts[k] for k in expected} == expected
+
+
+def test_several_workers_get_an_import_string(monkeypatch: pytest.MonkeyPatch) -> None:
+    module = types.ModuleType("my_dash_app")
+    module.__spec__ = None
+    module.__file__ = "/srv/app/my_dash_app.py"
+    app = object()
+    module.app = app  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "my_dash_app", module)
+    calls: list[tuple[Any, dict[str, Any]]] = []
+    monkeypatch.setattr(runner.uvicorn, "run", lambda target, **kw: calls.append((target, kw)))
+    runner.run(app, settings=load_settings(server={"workers": 4}))
+    target, options = calls[0]
+    assert target == "my_dash_app:app"
+    assert options["app_dir"] == "/srv/app"
+    assert options["workers"] == 4
+
+
+def test_one_worker_gets_the_app_object(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[Any] = []
+    monkeypatch.setattr(runner.uvicorn, "run", lambda target, **kw: calls.append(target))
+    app = object()
+    runner.run(app, settings=load_settings())
+    assert calls == [app]
+
+
+def test_workers_without_module_level_app_is_a_clear_error() -> None:
+    with pytest.raises(ConfigurationError, match="PYWRY_SERVER__WORKERS=1"):
+        runner.app_import_string(object())
