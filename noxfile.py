@@ -18,12 +18,14 @@ nox.options.sessions = ["lint", "typecheck", "tests", "isolation"]
 
 ROOT = Path(__file__).parent
 PACKAGES = ["pywry-core", "pywry-server", "pywry-state-redis", "pywry-state-sqlite"]
+# Installed for the tests only: the backend template and an example third-party backend.
+TEST_DISTS = ["packages/_template", "tests/third_party_backend"]
 BACKENDS = ["memory", "sqlite", "redis"]
 DIST = ROOT / "dist"
 
 
-def _wheels(session: nox.Session, *packages: str) -> list[str]:
-    """Build the wheels of ``packages`` into dist/ and return their paths."""
+def _wheels(session: nox.Session, *folders: str) -> list[str]:
+    """Build the wheels of ``folders`` (relative to the root) into dist/; return their paths."""
     out = DIST / session.name.replace("(", "-").replace(")", "").replace("'", "").replace("=", "-")
     session.run(
         "python",
@@ -34,14 +36,14 @@ def _wheels(session: nox.Session, *packages: str) -> list[str]:
         "-q",
         "-w",
         str(out),
-        *[str(ROOT / "packages" / p) for p in packages],
+        *[str(ROOT / f) for f in folders],
     )
     return [str(w) for w in sorted(out.glob("*.whl"))]
 
 
 def _install_all(session: nox.Session) -> None:
     session.install("--upgrade", "pip")
-    wheels = _wheels(session, *PACKAGES)
+    wheels = _wheels(session, *[f"packages/{p}" for p in PACKAGES], *TEST_DISTS)
     session.install(*wheels)
     session.install("--force-reinstall", "--no-deps", *wheels)
     session.install("--group", "test")
@@ -85,7 +87,7 @@ def e2e(session: nox.Session) -> None:
 def isolation(session: nox.Session, package: str) -> None:
     """``package`` alone installs and imports without fastapi, uvicorn or redis."""
     session.install("--upgrade", "pip")
-    session.install(*_wheels(session, package))
+    session.install(*_wheels(session, f"packages/{package}"))
     session.run("python", str(ROOT / "tests" / "isolation_check.py"))
 
 

@@ -22,6 +22,7 @@ PY=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q ./packages/pywry-core ./packages/pywry-server \
-  ./packages/pywry-state-redis ./packages/pywry-state-sqlite
+  ./packages/pywry-state-redis ./packages/pywry-state-sqlite \
+  ./packages/_template ./tests/third_party_backend
 .venv/bin/python -m pip install -q --group dev
 exec .venv/bin/python -m pytest "$@"

@@ -278,12 +278,15 @@ class Subscription(ABC):
 
     async def _iterate(self) -> AsyncIterator[tuple[str, Message]]:
         while True:
-            channel, raw = await self._next()
+            try:
+                channel, raw = await self._next()
+            except StopAsyncIteration:
+                return
             yield channel, json.loads(raw)
 
     @abstractmethod
     async def _next(self) -> tuple[str, str]:
-        """Wait for the next ``(channel, json_text)``."""
+        """Wait for the next ``(channel, json_text)``; raise ``StopAsyncIteration`` once closed."""
 
     @abstractmethod
     async def aclose(self) -> None:

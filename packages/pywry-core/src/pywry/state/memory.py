@@ -1,7 +1,9 @@
 """The in-process backend: fast, no dependencies, not shared across processes.
 
-Every entry carries a monotonic expiry; reads ignore expired entries and a
-sweep drops them on access, so memory stays bounded by what is live.
+Every entry carries a monotonic expiry; reads ignore expired entries and drop
+them. Keys that are never read again (claims, replay logs of closed widgets) are
+dropped by a sweep that runs whenever a map has doubled since the last one, so
+memory stays bounded by about twice what is live.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ if TYPE_CHECKING:
 __all__ = ["MemoryBackend"]
 
 V = TypeVar("V")
+#: Below this many entries a map is never swept.
+_MIN_SWEEP = 256
 
 
 class _Expiring(Generic[V]):
@@ -38,9 +42,14 @@ class _Expiring(Generic[V]):
 
     def __init__(self) -> None:
         self._items: dict[str, tuple[float, V]] = {}
+        self._sweep_at = _MIN_SWEEP
 
     def set(self, key: str, value: V, ttl: float) -> None:
         self._items[key] = (time.monotonic() + ttl, value)
+        if len(self._items) >= self._sweep_at:
+            for _ in self.live():
+                pass
+            self._sweep_at = max(_MIN_SWEEP, 2 * len(self._items))
 
     def get(self, key: str) -> V | None:
         entry = self._items.get(key)
@@ -169,6 +178,7 @@ class _Events(EventBus):
     def __init__(self) -> None:
         self._subscribers: dict[str, set[_MemorySubscription]] = {}
         self._logs: dict[str, _Log] = {}
+        self._logs_sweep_at = _MIN_SWEEP
         self._claims: _Expiring[bool] = _Expiring()
 
     def unsubscribe(self, sub: _MemorySubscription, channels: list[str]) -> None:
@@ -196,7 +206,16 @@ class _Events(EventBus):
             return None
         return log
 
+    def _sweep_logs(self) -> None:
+        now = time.monotonic()
+        for widget_id, log in list(self._logs.items()):
+            if log.expires <= now:
+                del self._logs[widget_id]
+        self._logs_sweep_at = max(_MIN_SWEEP, 2 * len(self._logs))
+
     async def _append(self, widget_id: str, message: Message, maxlen: int, ttl: float) -> int:
+        if len(self._logs) >= self._logs_sweep_at:
+            self._sweep_logs()
         log = self._log(widget_id) or self._logs.setdefault(widget_id, _Log())
         log.seq += 1
         log.entries.append((log.seq, json.dumps({**message, "seq": log.seq})))

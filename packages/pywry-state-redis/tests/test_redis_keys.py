@@ -1,0 +1,230 @@
+"""What the backend leaves in Redis, checked with a plain client: key names, types, TTLs."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+import pytest_asyncio
+import redis.asyncio as aioredis
+from pywry.errors import BackendError
+from pywry.state.records import ConnectionRecord, SessionRecord, WidgetRecord
+from pywry.testing import eventually
+from pywry_state_redis import RedisBackend
+from pywry_state_redis.testing import ThrowawayRedis
+
+pytestmark = pytest.mark.redis
+
+HOUR = 3600.0
+
+
+async def _gone(raw: aioredis.Redis, key: str) -> bool:
+    return not await raw.exists(key)
+
+
+async def test_widget_is_a_hash_with_ttl_and_in_the_active_set(
+    backend: RedisBackend, raw: aioredis.Redis, prefix: str
+) -> None:
+    record = WidgetRecord(widget_id="sales", title="Sales", payload={"x": [1, 2]}, owner="w-1")
+    await backend.widgets.register(record, ttl=HOUR)
+
+    key = f"{prefix}:widget:sales"
+    assert await raw.type(key) == "hash"
+    assert await raw.hgetall(key) == record.to_fields()
+    assert 0 < await raw.pttl(key) <= HOUR * 1000
+    assert await raw.type(f"{prefix}:widgets:active") == "set"
+    assert await raw.smembers(f"{prefix}:widgets:active") == {"sales"}
+    assert await raw.pttl(f"{prefix}:widgets:active") > 0
+
+
+async def test_touch_extends_the_hash_ttl(
+    backend: RedisBackend, raw: aioredis.Redis, prefix: str
+) -> None:
+    await backend.widgets.register(WidgetRecord(widget_id="w"), ttl=10)
+    assert await raw.pttl(f"{prefix}:widget:w") <= 10_000
+    assert await backend.widgets.touch("w", ttl=HOUR)
+    assert await raw.pttl(f"{prefix}:widget:w") > 10_000
+
+
+async def test_expired_widget_leaves_the_active_set(
+    backend: RedisBackend, raw: aioredis.Redis, prefix: str
+) -> None:
+    await backend.widgets.register(WidgetRecord(widget_id="keep"), ttl=HOUR)
+    await backend.widgets.register(WidgetRecord(widget_id="brief"), ttl=0.2)
+    assert await raw.smembers(f"{prefix}:widgets:active") == {"keep", "brief"}
+
+    await eventually(lambda: _gone(raw, f"{prefix}:widget:brief"), "the widget hash to expire")
+    assert await backend.widgets.active() == {"keep"}
+    assert await raw.smembers(f"{prefix}:widgets:active") == {"keep"}
+    assert await raw.zrange(f"{prefix}:widgets:expiry", 0, -1) == ["keep"]
+
+
+async def test_writing_prunes_expired_ids_without_a_read(
+    backend: RedisBackend, raw: aioredis.Redis, prefix: str
+) -> None:
+    await backend.widgets.register(WidgetRecord(widget_id="brief"), ttl=0.2)
+    await eventually(lambda: _gone(raw, f"{prefix}:widget:brief"), "the widget hash to expire")
+    await backend.widgets.register(WidgetRecord(widget_id="next"), ttl=HOUR)
+    assert await raw.smembers(f"{prefix}:widgets:active") == {"next"}
+
+
+async def test_active_set_disappears_with_its_last_widget(
+    backend: RedisBackend, raw: aioredis.Redis, prefix: str
+) -> None:
+    await backend.widgets.register(WidgetRecord(widget_id="only"), ttl=0.2)
+    await eventually(
+        lambda: _gone(raw, f"{prefix}:widgets:active"), "the active set to expire with its member"
+    )
+    assert not await raw.exists(f"{prefix}:widgets:expiry")
+
+
+async def test_session_owner_claim_and_log_keys(
+    backend: RedisBackend, raw: aioredis.Redis, prefix: str
+) -> None:
+    await backend.sessions.create(SessionRecord(session_id="s1", user="ann"), ttl=HOUR)
+    await backend.connections.set_owner("w", "worker-1", ttl=HOUR)
+    await backend.events.claim("frame-1", ttl=60)
+    for n in range(5):
+        await backend.events.append("w", {"n": n}, maxlen=3, ttl=HOUR)
+
+    assert await raw.hget(f"{prefix}:session:s1", "user") == "ann"
+    assert await raw.get(f"{prefix}:owner:w") == "worker-1"
+    assert await raw.get(f"{prefix}:claim:frame-1") == "1"
+    assert await raw.get(f"{prefix}:seq:w") == "5"
+    assert await raw.zrange(f"{prefix}:log:w", 0, -1, withscores=True) == [
+        ('{"n":2,"seq":3}', 3.0),
+        ('{"n":3,"seq":4}', 4.0),
+        ('{"n":4,"seq":5}', 5.0),
+    ]
+    for key in ("session:s1", "owner:w", "claim:frame-1", "seq:w", "log:w"):
+        assert await raw.pttl(f"{prefix}:{key}") > 0, key
+
+
+async def test_connection_indexes_do_not_outlive_their_connections(
+    backend: RedisBackend, raw: aioredis.Redis, prefix: str
+) -> None:
+    record = ConnectionRecord(connection_id="c1", widget_id="w", worker_id="k")
+    await backend.connections.register(record, ttl=0.2)
+    assert await raw.zrange(f"{prefix}:conns:widget:w", 0, -1) == ["c1"]
+    assert await raw.zrange(f"{prefix}:conns:worker:k", 0, -1) == ["c1"]
+    assert await raw.pttl(f"{prefix}:conns:widget:w") > 0
+
+    await eventually(
+        lambda: _gone(raw, f"{prefix}:conns:widget:w"), "the by-widget index to expire"
+    )
+    assert not await raw.exists(f"{prefix}:conns:worker:k")
+    assert not await raw.exists(f"{prefix}:conn:c1")
+
+
+async def test_moving_a_connection_updates_both_indexes(
+    backend: RedisBackend, raw: aioredis.Redis, prefix: str
+) -> None:
+    await backend.connections.register(
+        ConnectionRecord(connection_id="c1", widget_id="a", worker_id="k1"), ttl=HOUR
+    )
+    await backend.connections.register(
+        ConnectionRecord(connection_id="c1", widget_id="b", worker_id="k2"), ttl=HOUR
+    )
+    assert not await raw.exists(f"{prefix}:conns:widget:a")
+    assert not await raw.exists(f"{prefix}:conns:worker:k1")
+    assert [c.connection_id for c in await backend.connections.connections_of("b")] == ["c1"]
+    assert await backend.connections.unregister("c1")
+    assert not await raw.exists(f"{prefix}:conns:widget:b")
+    assert not await raw.exists(f"{prefix}:conns:worker:k2")
+
+
+async def test_a_foreign_value_under_a_key_is_a_backend_error(
+    backend: RedisBackend, raw: aioredis.Redis, prefix: str
+) -> None:
+    await raw.set(f"{prefix}:widget:odd", "not a hash")
+    with pytest.raises(BackendError, match="WRONGTYPE"):
+        await backend.widgets.get("odd")
+
+
+# -- a private server, so that SCAN * and CLIENT LIST see only this backend ----------
+
+
+@pytest.fixture(scope="module")
+def private_redis() -> Iterator[ThrowawayRedis]:
+    with ThrowawayRedis() as server:
+        yield server
+
+
+@pytest_asyncio.fixture
+async def private_raw(private_redis: ThrowawayRedis) -> AsyncIterator[aioredis.Redis]:
+    client = aioredis.Redis.from_url(private_redis.url, decode_responses=True)
+    await client.flushall()
+    yield client
+    await client.aclose()
+
+
+async def _workload(backend: RedisBackend) -> None:
+    await backend.widgets.register(WidgetRecord(widget_id="w"), ttl=HOUR)
+    await backend.widgets.touch("w", ttl=HOUR)
+    await backend.widgets.active()
+    await backend.sessions.create(SessionRecord(session_id="s"), ttl=HOUR)
+    await backend.connections.register(
+        ConnectionRecord(connection_id="c", widget_id="w", worker_id="k"), ttl=HOUR
+    )
+    await backend.connections.refresh("c", ttl=HOUR)
+    await backend.connections.connections_of("w")
+    await backend.connections.connections_on("k")
+    await backend.connections.set_owner("w", "k", ttl=HOUR)
+    await backend.workers.heartbeat("k", ttl=HOUR)
+    await backend.workers.alive()
+    await backend.events.append("w", {"event": "x"}, maxlen=10, ttl=HOUR)
+    await backend.events.claim("once", ttl=HOUR)
+
+
+async def test_every_key_is_under_the_prefix_and_expires(
+    private_redis: ThrowawayRedis, private_raw: aioredis.Redis
+) -> None:
+    async with RedisBackend(private_redis.url, prefix="app1", pool_size=2) as backend:
+        await _workload(backend)
+        async with await backend.events.subscribe("widgets", "worker:k") as sub:
+            await backend.events.publish("widgets", {"kind": "ping"})
+            assert await anext(aiter(sub)) == ("widgets", {"kind": "ping"})
+            channels = await private_raw.pubsub_channels()
+            assert sorted(channels) == ["app1:bus:widgets", "app1:bus:worker:k"]
+
+    keys = [key async for key in private_raw.scan_iter("*")]
+    assert sorted(keys) == [
+        "app1:claim:once",
+        "app1:conn:c",
+        "app1:conns:widget:w",
+        "app1:conns:worker:k",
+        "app1:log:w",
+        "app1:owner:w",
+        "app1:seq:w",
+        "app1:session:s",
+        "app1:widget:w",
+        "app1:widgets:active",
+        "app1:widgets:expiry",
+        "app1:workers:alive",
+    ]
+
+    async def no_channels() -> bool:
+        return bool(await private_raw.pubsub_channels() == [])
+
+    await eventually(no_channels, "the bus channels to close with the backend")
+    for key in keys:
+        assert key.startswith("app1:"), key
+        assert await private_raw.pttl(key) > 0, f"{key} has no TTL"
+
+
+async def test_pool_size_caps_the_connections(
+    private_redis: ThrowawayRedis, private_raw: aioredis.Redis
+) -> None:
+    async with RedisBackend(private_redis.url, prefix="pooled", pool_size=3) as backend:
+        assert backend.describe()["pool_size"] == 3
+        await asyncio.gather(
+            *(
+                backend.widgets.register(WidgetRecord(widget_id=f"w{n}"), ttl=HOUR)
+                for n in range(60)
+            )
+        )
+        assert len(await backend.widgets.active()) == 60
+        clients = await private_raw.client_list()
+        mine = [c for c in clients if c["name"] == "pywry:pooled"]
+        assert 1 <= len(mine) <= 3

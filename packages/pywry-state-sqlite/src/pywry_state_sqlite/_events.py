@@ -1,0 +1,147 @@
+"""The event bus, replay logs and claims, shared by every process using the file.
+
+Publishing inserts a row into ``bus``. One poller task per backend reads rows newer
+than its cursor every :data:`POLL_INTERVAL` seconds while at least one subscription
+is open (and at once after a local publish), and hands each row to the local
+subscriptions of its channel. Row ids grow in commit order because SQLite has one
+writer at a time, so every subscriber sees every publisher's messages in order.
+Old rows are deleted by the backend's sweeper after :data:`BUS_RETENTION` seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+
+from pywry.errors import BackendError
+from pywry.state.base import EventBus, Message, Subscription
+
+from pywry_state_sqlite._db import Database, Tx
+
+__all__ = ["BUS_RETENTION", "POLL_INTERVAL", "SQLiteEvents", "SQLiteSubscription"]
+
+logger = logging.getLogger("pywry_state_sqlite")
+
+#: Seconds between polls of the ``bus`` table while subscriptions exist.
+POLL_INTERVAL = 0.02
+#: Seconds a published row stays in ``bus`` (subscribers that lag longer miss it).
+BUS_RETENTION = 60.0
+_BATCH = 500
+
+
+class SQLiteSubscription(Subscription):
+    def __init__(self, bus: SQLiteEvents, channels: list[str], after: int) -> None:
+        self._bus = bus
+        self.channels = frozenset(channels)
+        #: The id of the last row this subscription has seen.
+        self.after = after
+        self.queue: asyncio.Queue[tuple[str, str] | None] = asyncio.Queue()
+        self._closed = False
+
+    async def _next(self) -> tuple[str, str]:
+        item = await self.queue.get()
+        if item is None:
+            self.queue.put_nowait(None)
+            raise StopAsyncIteration
+        return item
+
+    async def aclose(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._bus.drop(self)
+            self.queue.put_nowait(None)
+
+
+class SQLiteEvents(EventBus):
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._subs: set[SQLiteSubscription] = set()
+        self._cursor = 0
+        self._wake = asyncio.Event()
+
+    def drop(self, sub: SQLiteSubscription) -> None:
+        self._subs.discard(sub)
+
+    def close_all(self) -> None:
+        """End every open subscription (the backend is closing)."""
+        for sub in list(self._subs):
+            sub.queue.put_nowait(None)
+        self._subs.clear()
+
+    async def poll_forever(self) -> None:
+        """The poller task: started by the backend, cancelled by ``aclose()``."""
+        while True:
+            self._wake.clear()
+            timeout: float | None = None
+            if self._subs:
+                timeout = POLL_INTERVAL
+                try:
+                    if await self._poll_once():
+                        continue  # a full batch: more rows are waiting
+                except BackendError as exc:
+                    logger.warning("Polling the event bus failed, retrying: %s", exc)
+                    timeout = 1.0
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout)
+
+    async def _poll_once(self) -> bool:
+        channels = sorted(set().union(*(sub.channels for sub in self._subs)))
+        rows = await self._db.all(
+            "bus_after", after=self._cursor, channels=json.dumps(channels), limit=_BATCH
+        )
+        for row_id, channel, payload in rows:
+            if payload is None:
+                continue
+            for sub in list(self._subs):
+                if row_id > sub.after and channel in sub.channels:
+                    sub.after = row_id
+                    sub.queue.put_nowait((channel, payload))
+        if rows:
+            self._cursor = max(self._cursor, int(rows[-1][0]))
+        return len(rows) == _BATCH
+
+    async def _publish(self, channel: str, text: str) -> None:
+        await self._db.write("bus_publish", channel=channel, payload=text)
+        if self._subs:
+            self._wake.set()
+
+    async def _subscribe(self, channels: list[str]) -> Subscription:
+        row = await self._db.one("bus_head")
+        head = 0 if row is None else int(row[0])
+        if not self._subs:
+            self._cursor = head
+        sub = SQLiteSubscription(self, channels, head)
+        self._subs.add(sub)
+        self._wake.set()
+        return sub
+
+    async def _append(self, widget_id: str, message: Message, maxlen: int, ttl: float) -> int:
+        def work(tx: Tx) -> int:
+            row = tx.one("replay_head", id=widget_id)
+            if row is None:  # no log, or an expired one whose entries must not come back
+                tx.write("replay_reset", id=widget_id)
+            seq = 1 if row is None else int(row[0]) + 1
+            payload = json.dumps({**message, "seq": seq}, separators=(",", ":"))
+            tx.write("replay_head_put", id=widget_id, seq=seq, ttl=ttl)
+            tx.write("replay_entry_put", id=widget_id, seq=seq, payload=payload)
+            tx.write("replay_trim", id=widget_id, seq=seq, maxlen=maxlen)
+            return seq
+
+        return await self._db.call(work, transaction=True)
+
+    async def _since(self, widget_id: str, after_seq: int) -> list[str]:
+        rows = await self._db.all("replay_since", id=widget_id, after=after_seq)
+        return [str(row[0]) for row in rows]
+
+    async def _last_seq(self, widget_id: str) -> int:
+        row = await self._db.one("replay_head", id=widget_id)
+        return 0 if row is None else int(row[0])
+
+    async def _claim(self, key: str, ttl: float) -> bool:
+        def work(tx: Tx) -> bool:
+            tx.write("claim_drop_expired", key=key)
+            return tx.write("claim_take", key=key, ttl=ttl) == 1
+
+        return await self._db.call(work, transaction=True)

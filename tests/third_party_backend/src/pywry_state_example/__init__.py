@@ -1,0 +1,7 @@
+"""An example third-party PyWry state backend over one JSON keyspace."""
+
+from __future__ import annotations
+
+from pywry_state_example.backend import ExampleBackend
+
+__all__ = ["ExampleBackend"]
