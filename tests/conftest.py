@@ -10,7 +10,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "support"))
 
-from browser import FLAGS, chromium_path  # noqa: E402
+from browser import FLAGS, chromium_path
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -43,7 +43,9 @@ def backend_env(state_backend: str, tmp_path: Path) -> dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: while Playwright's sync API is active it owns a running
+# event loop in this thread, which would break the asyncio tests collected after it.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
