@@ -47,8 +47,14 @@ def test_uvicorn_import_string_serves_the_app(tmp_path: Path) -> None:
         EXAMPLES / "quickstart.py",
         tmp_path,
         command=[
-            sys.executable, "-m", "uvicorn", "quickstart:app",
-            "--app-dir", str(EXAMPLES), "--port", "{port}",
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "quickstart:app",
+            "--app-dir",
+            str(EXAMPLES),
+            "--port",
+            "{port}",
         ],
     )
     try:

@@ -15,6 +15,10 @@ if _log:
 
     _original = _callbacks.run_callback
 
+    def _append(line: dict[str, object]) -> None:
+        with open(_log, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(line) + "\n")
+
     async def _recording(fn, data, event_type, label, *, executor=None):
         ok = await _original(fn, data, event_type, label, executor=executor)
         line = {
@@ -25,8 +29,7 @@ if _log:
             "ok": ok,
             "pid": os.getpid(),
         }
-        with open(_log, "a", encoding="utf-8") as fh:
-            fh.write(json.dumps(line) + "\n")
+        _append(line)
         return ok
 
     _callbacks.run_callback = _recording

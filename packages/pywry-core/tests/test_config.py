@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from pywry.config import PyWrySettings, env_var_for, load_settings
 from pywry.errors import ConfigurationError
 
@@ -58,14 +57,26 @@ def test_defaults_match_the_spec_tables() -> None:
         ("PYWRY_SERVER__ACCESS_LOG", "false", "server", "access_log", False),
         ("PYWRY_SERVER__RELOAD", "true", "server", "reload", True),
         ("PYWRY_SERVER__TIMEOUT_KEEP_ALIVE", "30", "server", "timeout_keep_alive", 30),
-        ("PYWRY_SERVER__TIMEOUT_GRACEFUL_SHUTDOWN", "10", "server", "timeout_graceful_shutdown", 10),
+        (
+            "PYWRY_SERVER__TIMEOUT_GRACEFUL_SHUTDOWN",
+            "10",
+            "server",
+            "timeout_graceful_shutdown",
+            10,
+        ),
         ("PYWRY_SERVER__LIMIT_CONCURRENCY", "500", "server", "limit_concurrency", 500),
         ("PYWRY_SERVER__LIMIT_MAX_REQUESTS", "1000", "server", "limit_max_requests", 1000),
         ("PYWRY_SERVER__BACKLOG", "128", "server", "backlog", 128),
         ("PYWRY_SERVER__WIDGET_PREFIX", "/apps/", "server", "widget_prefix", "/apps"),
         ("PYWRY_DEPLOY__STATE_BACKEND", "Redis", "deploy", "state_backend", "redis"),
         ("PYWRY_DEPLOY__SQLITE_PATH", "/data/p.db", "deploy", "sqlite_path", "/data/p.db"),
-        ("PYWRY_DEPLOY__REDIS_URL", "rediss://:pw@h:6380/1", "deploy", "redis_url", "rediss://:pw@h:6380/1"),
+        (
+            "PYWRY_DEPLOY__REDIS_URL",
+            "rediss://:pw@h:6380/1",
+            "deploy",
+            "redis_url",
+            "rediss://:pw@h:6380/1",
+        ),
         ("PYWRY_DEPLOY__REDIS_PREFIX", "app1", "deploy", "redis_prefix", "app1"),
         ("PYWRY_DEPLOY__REDIS_POOL_SIZE", "100", "deploy", "redis_pool_size", 100),
         ("PYWRY_DEPLOY__WIDGET_TTL", "60", "deploy", "widget_ttl", 60),
@@ -162,7 +173,7 @@ def test_config_file_priority_and_env_wins(
 
 def test_malformed_file_is_an_error(clean_env: Path) -> None:
     (clean_env / "pywry.toml").write_text("[server\nport = 1")
-    with pytest.raises(ConfigurationError, match="pywry.toml is not valid TOML"):
+    with pytest.raises(ConfigurationError, match=r"pywry\.toml is not valid TOML"):
         load_settings()
 
 

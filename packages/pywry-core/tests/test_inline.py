@@ -83,7 +83,8 @@ def test_show_plotly_accepts_a_figure_and_keeps_config() -> None:
     assert record.payload["config"] == {"displaylogo": False}
     assert record.payload["figure"]["data"][0]["type"] == "bar"
     page = inline.get_widget_html(widget.label)
-    assert 'id="pywry-figure"' in page
+    assert f'"dataDigest":"{widget.encoded_data().digest}"' in page
+    assert '"type":"bar"' not in page  # the figure is fetched from the data URL
     assert "plotly.min." in page
 
 
@@ -95,9 +96,10 @@ def test_show_plotly_rejects_non_figures() -> None:
 def test_show_dataframe_escapes_cells_and_handles_missing_values() -> None:
     pd = pytest.importorskip("pandas")
     df = pd.DataFrame({"name": ["<b>x</b>", None], "value": [1.5, float("nan")]})
-    widget = inline.show_dataframe(df, title="Inventory")
+    widget = inline.show_dataframe(df, title="Inventory <i>")
     page = inline.get_widget_html(widget.label)
-    assert "&lt;b&gt;x&lt;/b&gt;" in page
+    assert "<title>Inventory &lt;i&gt;</title>" in page
+    assert "&lt;b&gt;x" not in page and "<b>x" not in page  # rows come from the data URL
     assert widget.to_record().payload["table"]["rows"] == [["<b>x</b>", 1.5], [None, None]]
 
 

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from pywry.config import load_settings
 from pywry.errors import ConfigurationError
 from pywry_server import runner

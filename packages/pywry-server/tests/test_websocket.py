@@ -136,7 +136,7 @@ def test_emit_from_callback_reaches_every_viewer_with_sequence_numbers(
 def test_reconnecting_browser_gets_missed_events_replayed(add_widget, make_client) -> None:
     widget = add_widget()
     client = make_client()
-    ws, socket, welcome = _connect(client)
+    ws, _socket, welcome = _connect(client)
     ws.__exit__(None, None, None)
     widget.emit("app:tick", {"n": 1})
     widget.emit("app:tick", {"n": 2})

@@ -18,10 +18,11 @@ from pywry.errors import WidgetNotFoundError
 from pywry.registry import load_server, load_state_backend
 from pywry.runtime import current_runtime
 from pywry.state import get_worker_id
-from pywry.widgets.dataframe import dataframe_to_table, render_table
+from pywry.widgets.dataframe import DEFAULT_JOINER, dataframe_to_table
+from pywry.widgets.grid import DataFrameWidget, Selection, grid_options
 from pywry.widgets.page import render_page, widget_page
-from pywry.widgets.plotly import figure_to_dict
-from pywry.widgets.widget import PlotlyWidget, Widget
+from pywry.widgets.plotly import PlotlyWidget, figure_to_dict, theme_templates
+from pywry.widgets.widget import Widget
 
 if TYPE_CHECKING:
     from pywry.toolbar import Toolbar
@@ -99,8 +100,15 @@ def show_plotly(
     toolbars: Sequence[Toolbar] | None = None,
     callbacks: Callbacks | None = None,
     config: Mapping[str, Any] | None = None,
+    theme_template: bool | None = None,
 ) -> PlotlyWidget:
-    """Register a Plotly chart. ``config`` is plotly.js's config (``displaylogo`` etc.)."""
+    """Register a Plotly chart. ``config`` is plotly.js's config (``displaylogo`` etc.).
+
+    The figure is fetched by the page from the widget's data URL (cached by the
+    browser), not inlined into the HTML. ``theme_template``: ``None`` (default) swaps
+    in light/dark templates with the page theme unless the figure chose its own
+    template; ``True`` always; ``False`` never.
+    """
     figure = figure_to_dict(fig)
     widget = _register(
         PlotlyWidget,
@@ -110,7 +118,11 @@ def show_plotly(
         content='<div class="pywry-plot" id="pywry-plot"></div>',
         toolbars=toolbars,
         callbacks=callbacks,
-        payload={"figure": figure, "config": dict(config or {})},
+        payload={
+            "figure": figure,
+            "config": dict(config or {}),
+            "templates": theme_templates(figure, theme_template),
+        },
     )
     assert isinstance(widget, PlotlyWidget)
     return widget
@@ -123,19 +135,41 @@ def show_dataframe(
     label: str | None = None,
     toolbars: Sequence[Toolbar] | None = None,
     callbacks: Callbacks | None = None,
-) -> Widget:
-    """Register a table of a pandas DataFrame (or a list of dicts)."""
-    table = dataframe_to_table(df)
-    return _register(
-        Widget,
+    index: bool | None = None,
+    column_joiner: str = DEFAULT_JOINER,
+    editable: bool | Sequence[str] = False,
+    selection: Selection = "multiple",
+    csv_filename: str | None = None,
+) -> DataFrameWidget:
+    """Register an interactive grid of a pandas DataFrame (or a list of dicts).
+
+    Sorting, header filters, column resize, row selection and CSV export work in
+    the browser; ``editable`` (``True`` or a list of column names) allows cell
+    editing. ``index``: ``None`` shows the index unless it is a default
+    ``RangeIndex``. MultiIndex columns are joined with ``column_joiner``. Rows are
+    fetched from the widget's data URL (virtual scrolling keeps 100,000 rows
+    responsive). Events and payloads: ``docs/grid.md``.
+    """
+    table = dataframe_to_table(df, index=index, column_joiner=column_joiner)
+    options = grid_options(
+        editable=editable,
+        selection=selection,
+        csv_filename=csv_filename or f"{title or 'data'}.csv",
+        index=index,
+        column_joiner=column_joiner,
+    )
+    widget = _register(
+        DataFrameWidget,
         kind="dataframe",
         title=title,
         label=label,
-        content=render_table(table),
+        content='<div class="pywry-grid" id="pywry-grid"></div>',
         toolbars=toolbars,
         callbacks=callbacks,
-        payload={"table": table},
+        payload={"table": table, "options": options},
     )
+    assert isinstance(widget, DataFrameWidget)
+    return widget
 
 
 def _prefix() -> str:

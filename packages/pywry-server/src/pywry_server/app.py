@@ -15,6 +15,7 @@ from pywry.state import get_worker_id
 from pywry.widgets.page import widget_page
 
 from pywry_server.assets import serve_asset
+from pywry_server.data import serve_widget_data
 from pywry_server.hub import Hub
 from pywry_server.ws import widget_socket
 
@@ -73,6 +74,10 @@ def _add_routes(app: FastAPI, prefix: str) -> None:
         hub: Hub = request.app.state.pywry_hub
         return HTMLResponse(await widget_page(hub.runtime, label, widget_prefix=prefix))
 
+    async def data(label: str, request: Request) -> Response:
+        hub: Hub = request.app.state.pywry_hub
+        return await serve_widget_data(hub.runtime, label, request)
+
     async def asset(filename: str, request: Request) -> Response:
         return await serve_asset(filename, request)
 
@@ -90,6 +95,7 @@ def _add_routes(app: FastAPI, prefix: str) -> None:
         return JSONResponse({"status": "ready", "worker": hub.worker_id, **hub.backend.describe()})
 
     app.add_api_route(f"{prefix}/{{label}}", page, methods=["GET"], include_in_schema=False)
+    app.add_api_route(f"{prefix}/{{label}}/data", data, methods=["GET"], include_in_schema=False)
     app.add_api_websocket_route(f"{prefix}/{{label}}/ws", widget_socket)
     app.add_api_route("/pywry/assets/{filename}", asset, methods=["GET"], include_in_schema=False)
     app.add_api_route("/healthz", healthz, methods=["GET"])

@@ -1,4 +1,15 @@
-"""One browser socket on this worker: ordered sends, replay, then live delivery."""
+"""One browser socket on this worker: ordered sends, replay, then live delivery.
+
+Server-to-browser events carry the widget's sequence number (``seq``). A
+:class:`Connection` sends them strictly in ``seq`` order, each once:
+
+- live events can arrive out of order (two workers emit at once and publish in the
+  other order) or with holes (the event bus lost messages during a backend outage);
+  a hole is filled from the widget's replay log before anything newer is sent;
+- a ``seq`` at or below the last one sent is a duplicate, unless the log's newest
+  ``seq`` is now below it: then the log was reset (the backend lost its data, or
+  the log expired) and the browser is told to start counting again (``reset``).
+"""
 
 from __future__ import annotations
 
@@ -7,13 +18,22 @@ import json
 import logging
 import secrets
 from enum import Enum
-from typing import Any
+from typing import Any, Protocol
 
 from starlette.websockets import WebSocket, WebSocketState
 
-__all__ = ["Connection", "ConnectionState"]
+__all__ = ["Connection", "ConnectionState", "EventLog"]
 
 logger = logging.getLogger("pywry.server.connection")
+Message = dict[str, Any]
+
+
+class EventLog(Protocol):
+    """The part of :class:`pywry.state.base.EventBus` a connection reads."""
+
+    async def since(self, widget_id: str, after_seq: int) -> list[Message]: ...
+
+    async def last_seq(self, widget_id: str) -> int: ...
 
 
 class ConnectionState(str, Enum):
@@ -25,25 +45,34 @@ class ConnectionState(str, Enum):
 class Connection:
     """A browser viewing ``label``; ``client_id`` names the page across reconnects."""
 
-    def __init__(self, websocket: WebSocket, label: str, client_id: str) -> None:
+    def __init__(self, websocket: WebSocket, label: str, client_id: str, log: EventLog) -> None:
         self.websocket = websocket
         self.label = label
         self.client_id = client_id
         self.connection_id = secrets.token_hex(8)
         self.state = ConnectionState.CONNECTING
-        self._lock = asyncio.Lock()
-        self._held: list[dict[str, Any]] = []
+        self._log = log
+        self._send_lock = asyncio.Lock()
+        self._order_lock = asyncio.Lock()
+        self._held: list[Message] = []
         self._last_sent = 0
+        #: Counters for logs and tests: events sent, duplicates dropped, holes filled, resets.
+        self.stats = {"sent": 0, "duplicates": 0, "filled": 0, "resets": 0}
 
     @staticmethod
     def new_client_id() -> str:
         return secrets.token_hex(8)
 
-    async def send(self, message: dict[str, Any]) -> bool:
+    @property
+    def last_sent(self) -> int:
+        """The newest ``seq`` this browser has been sent (or was told it has)."""
+        return self._last_sent
+
+    async def send(self, message: Message) -> bool:
         """Send one frame; ``False`` if the socket is gone."""
         if self.state is ConnectionState.CLOSED:
             return False
-        async with self._lock:
+        async with self._send_lock:
             if self.websocket.application_state is not WebSocketState.CONNECTED:
                 self.state = ConnectionState.CLOSED
                 return False
@@ -55,32 +84,92 @@ class Connection:
                 return False
         return True
 
-    async def _send_event(self, message: dict[str, Any]) -> None:
-        seq = int(message.get("seq", 0))
-        if seq and seq <= self._last_sent:
-            return
-        if await self.send(message) and seq:
-            self._last_sent = seq
+    # -- ordered delivery ------------------------------------------------------
+    async def start_delivery(
+        self, baseline: int, missed: list[Message], *, reset: bool = False
+    ) -> None:
+        """Tell the browser to reset if asked, send ``missed``, then what was held; go live.
 
-    async def start_delivery(self, missed: list[dict[str, Any]]) -> None:
-        """Send the replayed events, then everything held meanwhile; go live."""
+        ``baseline`` is the ``seq`` the browser already has (the ``welcome`` seq of a
+        fresh page, its ``lastSeq`` after a reconnect, 0 after a reset).
+        """
         if self.state is not ConnectionState.CONNECTING:
             raise RuntimeError(
                 f"start_delivery() expected state connecting, got {self.state.value}"
             )
-        for message in missed:
-            await self._send_event(message)
-        while self._held:
-            await self._send_event(self._held.pop(0))
-        self.state = ConnectionState.OPEN
+        async with self._order_lock:
+            self._last_sent = baseline
+            if reset:
+                await self._send_reset()
+            for message in missed:
+                await self._send_next(message)
+            while self._held:
+                await self._accept(self._held.pop(0))
+            self.state = ConnectionState.OPEN
 
-    async def deliver(self, message: dict[str, Any]) -> None:
+    async def deliver(self, message: Message) -> None:
         """A live server-to-browser event (held until the replay is done)."""
         if self.state is ConnectionState.CONNECTING:
             self._held.append(message)
         elif self.state is ConnectionState.OPEN:
-            await self._send_event(message)
+            async with self._order_lock:
+                await self._accept(message)
 
+    async def sync(self, newest: int) -> None:
+        """Catch up with the log whose newest ``seq`` is ``newest`` (heartbeat check).
+
+        Sends events the bus never brought, and detects a log that was reset while
+        no event arrived.
+        """
+        if self.state is not ConnectionState.OPEN:
+            return
+        async with self._order_lock:
+            if newest < self._last_sent:
+                await self._restart()
+            elif newest > self._last_sent:
+                await self._fill()
+
+    async def _accept(self, message: Message) -> None:
+        seq = int(message.get("seq") or 0)
+        if not seq:
+            await self.send(message)
+        elif seq == self._last_sent + 1:
+            await self._send_next(message)
+        elif seq > self._last_sent:
+            self.stats["filled"] += 1
+            await self._fill()
+            if seq > self._last_sent:  # the log no longer has it (trimmed or expired)
+                await self._send_next(message)
+        elif await self._log.last_seq(self.label) < self._last_sent:
+            await self._restart()
+        else:
+            self.stats["duplicates"] += 1
+
+    async def _fill(self) -> None:
+        for entry in await self._log.since(self.label, self._last_sent):
+            await self._send_next(entry)
+
+    async def _restart(self) -> None:
+        logger.info("Event log of %r was reset; replaying it to %s", self.label, self.client_id)
+        self._last_sent = 0
+        await self._send_reset()
+        await self._fill()
+
+    async def _send_reset(self) -> None:
+        self.stats["resets"] += 1
+        await self.send({"type": "reset", "seq": self._last_sent})
+
+    async def _send_next(self, message: Message) -> None:
+        seq = int(message.get("seq") or 0)
+        if seq and seq <= self._last_sent:
+            self.stats["duplicates"] += 1
+            return
+        if await self.send(message):
+            self.stats["sent"] += 1
+        if seq:  # a closed socket cannot take it; the browser asks again on reconnect
+            self._last_sent = seq
+
+    # -- reserved notices ------------------------------------------------------
     async def send_unavailable(self, reason: str) -> None:
         await self.send(
             {

@@ -14,24 +14,35 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from pywry.errors import BackendUnavailableError
 from pywry.state.records import ConnectionRecord, WidgetRecord
 
 from pywry_server.connection import Connection
+from pywry_server.upkeep import CLOSE_UNAVAILABLE, Upkeep
 
 if TYPE_CHECKING:
     from pywry.config import PyWrySettings
     from pywry.runtime import Runtime
     from pywry.state.base import StateBackend, Subscription
 
-__all__ = ["Hub"]
+__all__ = ["Attachment", "Hub"]
 
 logger = logging.getLogger("pywry.server.hub")
 _WIDGETS = "widgets"
 _DEDUPE_TTL = 3600.0
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """What :meth:`Hub.attach` found: the log's newest seq and what to send first."""
+
+    current: int
+    baseline: int
+    missed: list[dict[str, Any]] = field(default_factory=list)
+    reset: bool = False
 
 
 class Hub:
@@ -62,7 +73,7 @@ class Hub:
         )
         self._background = [
             asyncio.create_task(self._listen(self._subscription), name="pywry-bus"),
-            asyncio.create_task(self._heartbeat(), name="pywry-heartbeat"),
+            asyncio.create_task(Upkeep(self).run(), name="pywry-upkeep"),
         ]
         await self.runtime.attach(self)
 
@@ -106,41 +117,79 @@ class Hub:
         if record.owner is not None:
             await self.backend.connections.set_owner(record.widget_id, record.owner, ttl=ttl)
 
-    async def discard(self, label: str) -> None:
+    async def discard(self, label: str, reason: str = "The widget was closed") -> None:
         await self.backend.widgets.remove(label)
         await self.backend.connections.clear_owner(label)
-        await self.backend.events.publish(_WIDGETS, {"kind": "closed", "label": label})
+        await self.backend.events.publish(
+            _WIDGETS, {"kind": "closed", "label": label, "reason": reason}
+        )
 
     async def lookup(self, label: str) -> WidgetRecord | None:
         return await self.backend.widgets.get(label)
 
     # -- connections -----------------------------------------------------------
-    async def attach(
-        self, connection: Connection, last_seq: int | None
-    ) -> tuple[int, list[dict[str, Any]]]:
-        """Register a socket; return the current seq and the events it missed.
+    async def attach(self, connection: Connection, last_seq: int | None) -> Attachment:
+        """Register a socket; work out what it must be sent before live events.
 
         Live events for the socket are held until ``connection.start_delivery``.
+        A ``last_seq`` beyond the log's newest means the log was reset (the backend
+        lost its data, or the log expired): the browser gets the whole log again.
         """
         self._connections[connection.connection_id] = connection
-        record = ConnectionRecord(
+        await self.backend.connections.register(
+            self._record(connection), ttl=self.settings.deploy.connection_ttl
+        )
+        current = await self.backend.events.last_seq(connection.label)
+        if last_seq is None:
+            return Attachment(current, current, [], reset=False)
+        if last_seq > current:
+            missed = await self.backend.events.since(connection.label, 0)
+            return Attachment(current, 0, missed, reset=True)
+        missed = await self.backend.events.since(connection.label, last_seq)
+        return Attachment(current, last_seq, missed, reset=False)
+
+    def _record(self, connection: Connection) -> ConnectionRecord:
+        return ConnectionRecord(
             connection_id=connection.connection_id,
             widget_id=connection.label,
             worker_id=self.worker_id,
         )
-        await self.backend.connections.register(record, ttl=self.settings.deploy.connection_ttl)
-        current = await self.backend.events.last_seq(connection.label)
-        if last_seq is None:
-            return current, []
-        return current, await self.backend.events.since(connection.label, last_seq)
+
+    async def reregister(self, connection: Connection) -> None:
+        """Record a connection again (its routing entry expired or the backend lost it)."""
+        await self.backend.connections.register(
+            self._record(connection), ttl=self.settings.deploy.connection_ttl
+        )
+
+    async def unavailable_reason(self, label: str, alive: set[str] | None = None) -> str | None:
+        """Why ``label`` cannot be used from here, or ``None`` if it can.
+
+        A widget this worker defines is always available; another worker's run-time
+        widget is available while its record exists and its owner's heartbeat lives.
+        """
+        if self.runtime.get(label) is not None:
+            return None
+        record = await self.backend.widgets.get(label)
+        if record is None:
+            return "The widget was closed"
+        if record.owner is None:
+            return None
+        if record.owner == self.worker_id:
+            return "The widget was closed"
+        if alive is None:
+            alive = await self.backend.workers.alive()
+        if record.owner not in alive:
+            return "The worker that owned this widget is gone"
+        return None
 
     async def detach(self, connection: Connection) -> None:
         self._connections.pop(connection.connection_id, None)
         with contextlib.suppress(BackendUnavailableError):
             await self.backend.connections.unregister(connection.connection_id)
 
-    def local_connections(self, label: str) -> list[Connection]:
-        return [c for c in self._connections.values() if c.label == label]
+    def local_connections(self, label: str | None = None) -> list[Connection]:
+        """This worker's sockets (of ``label``, if given)."""
+        return [c for c in self._connections.values() if label is None or c.label == label]
 
     # -- browser to Python -----------------------------------------------------
     async def receive_event(
@@ -187,23 +236,7 @@ class Hub:
                     name=f"pywry-callback:{label}",
                 )
         elif kind == "closed":
+            reason = str(message.get("reason") or "The widget was closed")
             for connection in self.local_connections(label):
-                await connection.send_unavailable("The widget was closed")
-
-    async def _heartbeat(self) -> None:
-        deploy = self.settings.deploy
-        interval = max(1.0, deploy.connection_ttl / 3)
-        while True:
-            await asyncio.sleep(interval)
-            started = time.monotonic()
-            try:
-                await self.backend.workers.heartbeat(self.worker_id, ttl=deploy.connection_ttl)
-                for connection in list(self._connections.values()):
-                    await self.backend.connections.refresh(
-                        connection.connection_id, ttl=deploy.connection_ttl
-                    )
-                for widget in self.runtime.widgets():
-                    await self.backend.widgets.touch(widget.label, ttl=deploy.widget_ttl)
-            except BackendUnavailableError as exc:
-                logger.warning("Heartbeat failed, will retry: %s", exc)
-            logger.debug("Heartbeat took %.3fs", time.monotonic() - started)
+                await connection.send_unavailable(reason)
+                await connection.close(CLOSE_UNAVAILABLE, "widget unavailable")

@@ -9,7 +9,7 @@ Every frame is one JSON object with a ``type``. Browser to server:
 - ``{"type": "ping"}``.
 
 Server to browser: ``welcome``, ``event`` (with ``seq``), ``ack``, ``error``,
-``pong``. See ``docs/protocol.md``.
+``pong``, ``reset`` (the event log restarted; count again). See ``docs/protocol.md``.
 """
 
 from __future__ import annotations
@@ -31,7 +31,15 @@ __all__ = [
 ]
 
 #: Reserved-namespace events a browser may send (everything else in ``pywry:`` is refused).
-BROWSER_RESERVED_ALLOWED = frozenset({"pywry:ready", "pywry:alert-reply", "toolbar:state"})
+BROWSER_RESERVED_ALLOWED = frozenset(
+    {
+        "pywry:ready",
+        "pywry:alert-reply",
+        "toolbar:state",
+        "toolbar:secret-reveal",
+        "toolbar:secret-copy",
+    }
+)
 _BROWSER_NAMESPACES_OPEN = ("plotly:", "grid:")
 _ID = re.compile(r"^[A-Za-z0-9_.:\-]{1,64}$")
 

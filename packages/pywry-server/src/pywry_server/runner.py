@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import sys
 from pathlib import Path
@@ -10,13 +11,14 @@ from typing import TYPE_CHECKING, Any
 
 import uvicorn
 from pywry.config import env_var_for
-from pywry.errors import ConfigurationError
+from pywry.errors import BackendUnavailableError, ConfigurationError
+from pywry.registry import load_state_backend
 from uvicorn.config import LOGGING_CONFIG
 
 if TYPE_CHECKING:
     from pywry.config import PyWrySettings
 
-__all__ = ["app_import_string", "run", "uvicorn_options"]
+__all__ = ["app_import_string", "check_backend", "run", "uvicorn_options"]
 
 
 def uvicorn_options(settings: PyWrySettings) -> dict[str, Any]:
@@ -83,8 +85,36 @@ def app_import_string(app: Any) -> tuple[str, str | None]:
     return f"{path.stem}:{attr}", str(path.parent)
 
 
+async def _probe(settings: PyWrySettings) -> None:
+    backend = load_state_backend(settings.deploy.state_backend).from_settings(settings)
+    try:
+        await backend.start()
+        await backend.ping()
+    finally:
+        await backend.aclose()
+
+
+def check_backend(settings: PyWrySettings) -> None:
+    """Stop start-up with a clear message (exit status 1) if the backend is unreachable.
+
+    Runs in the parent process before uvicorn starts any worker, so an unreachable
+    Redis ends the program once instead of failing every worker.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        pass
+    else:  # called from async code: the workers' own start-up reports the problem
+        return
+    try:
+        asyncio.run(_probe(settings))
+    except BackendUnavailableError as exc:
+        raise SystemExit(f"PyWry cannot start: {exc}") from None
+
+
 def run(app: Any, *, settings: PyWrySettings) -> None:
-    """Serve ``app`` in the foreground until interrupted."""
+    """Check the state backend, then serve ``app`` in the foreground until interrupted."""
+    check_backend(settings)
     options = uvicorn_options(settings)
     if isinstance(app, str):
         uvicorn.run(app, **options)

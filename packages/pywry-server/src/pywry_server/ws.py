@@ -23,6 +23,7 @@ _CLIENT_ID = re.compile(r"^[A-Za-z0-9_\-]{8,64}$")
 HELLO_TIMEOUT = 10.0
 CLOSE_FORBIDDEN = 4403
 CLOSE_UNKNOWN_WIDGET = 4404
+CLOSE_TRY_LATER = 1013
 
 
 def origin_allowed(origin: str | None, host: str | None, allowed: list[str]) -> bool:
@@ -46,8 +47,9 @@ async def widget_socket(websocket: WebSocket, label: str) -> None:
     await websocket.accept()
     try:
         known = hub.runtime.get(label) is not None or await hub.lookup(label) is not None
+        reason = await hub.unavailable_reason(label) if known else None
     except BackendUnavailableError:
-        await _refuse(websocket, 1013, "unavailable", "State backend unavailable; retry later")
+        await _refuse(websocket, CLOSE_TRY_LATER, "unavailable", "State backend unavailable; retry")
         return
     if not known:
         await _refuse(websocket, CLOSE_UNKNOWN_WIDGET, "unknown_widget", f"No widget {label!r}")
@@ -55,11 +57,18 @@ async def widget_socket(websocket: WebSocket, label: str) -> None:
     client_id = websocket.query_params.get("client", "")
     if not _CLIENT_ID.match(client_id):
         client_id = Connection.new_client_id()
-    connection = Connection(websocket, label, client_id)
+    connection = Connection(websocket, label, client_id, hub.backend.events)
+    if reason is not None:
+        await connection.send_unavailable(reason)
+        await connection.close(CLOSE_UNKNOWN_WIDGET, "widget unavailable")
+        return
     try:
         await _serve(hub, connection, server.max_message_bytes)
     except WebSocketDisconnect:
         pass
+    except BackendUnavailableError as exc:
+        await _error(connection, ProtocolError("unavailable", str(exc)))
+        await connection.close(CLOSE_TRY_LATER, "state backend unavailable")
     finally:
         await hub.detach(connection)
 
@@ -86,17 +95,17 @@ async def _first_frame(connection: Connection, max_bytes: int) -> tuple[int | No
 
 async def _serve(hub: Hub, connection: Connection, max_bytes: int) -> None:
     last_seq, pending = await _first_frame(connection, max_bytes)
-    current, missed = await hub.attach(connection, last_seq)
+    attachment = await hub.attach(connection, last_seq)
     await connection.send(
         {
             "type": "welcome",
             "connectionId": connection.connection_id,
             "clientId": connection.client_id,
             "workerId": hub.worker_id,
-            "seq": current,
+            "seq": attachment.current,
         }
     )
-    await connection.start_delivery(missed)
+    await connection.start_delivery(attachment.baseline, attachment.missed, reset=attachment.reset)
     if pending is not None:
         await _handle(hub, connection, pending, max_bytes)
     while True:

@@ -60,6 +60,12 @@ class SQLiteEvents(EventBus):
         self._subs: set[SQLiteSubscription] = set()
         self._cursor = 0
         self._wake = asyncio.Event()
+        self._stopping = False
+
+    def stop(self) -> None:
+        """Make :meth:`poll_forever` return (cancellation alone can be lost in 3.11)."""
+        self._stopping = True
+        self._wake.set()
 
     def drop(self, sub: SQLiteSubscription) -> None:
         self._subs.discard(sub)
@@ -71,8 +77,8 @@ class SQLiteEvents(EventBus):
         self._subs.clear()
 
     async def poll_forever(self) -> None:
-        """The poller task: started by the backend, cancelled by ``aclose()``."""
-        while True:
+        """The poller task: started by the backend, stopped by ``aclose()``."""
+        while not self._stopping:
             self._wake.clear()
             timeout: float | None = None
             if self._subs:
@@ -83,8 +89,11 @@ class SQLiteEvents(EventBus):
                 except BackendError as exc:
                     logger.warning("Polling the event bus failed, retrying: %s", exc)
                     timeout = 1.0
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation
+            # that races with the wake-up, and the poller would never stop.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout)
+                async with asyncio.timeout(timeout):
+                    await self._wake.wait()
 
     async def _poll_once(self) -> bool:
         channels = sorted(set().union(*(sub.channels for sub in self._subs)))

@@ -98,6 +98,7 @@ class SQLiteBackend(StateBackend):
 
     async def aclose(self) -> None:
         tasks, self._tasks = self._tasks, []
+        self._events.stop()
         for task in tasks:
             task.cancel()
         for task in tasks:

@@ -75,6 +75,11 @@ _ASSETS: dict[str, Asset] = {
         Asset("toolbar.js", "toolbar.js"),
         Asset("plotly-widget.js", "plotly-widget.js"),
         Asset("plotly.min.js", "package_data/plotly.min.js", package="plotly"),
+        Asset("theme.js", "theme.js"),
+        Asset("grid.css", "grid.css"),
+        Asset("grid-widget.js", "grid-widget.js"),
+        Asset("tabulator.min.js", "vendor/tabulator/tabulator.min.js"),
+        Asset("tabulator.min.css", "vendor/tabulator/tabulator.min.css"),
     )
 }
 

@@ -80,13 +80,27 @@
         lastSeq = msg.seq;
       }
       dispatch(msg.event, msg.data);
+    } else if (msg.type === 'reset') {
+      // The server's event log restarted (it lost its data or expired): count again.
+      lastSeq = msg.seq;
     } else if (msg.type === 'ack') {
       unacked = unacked.filter(function (f) { return f.id !== msg.id; });
     } else if (msg.type === 'error') {
       console.warn('[pywry] server error ' + msg.code + ': ' + msg.message);
-      if (msg.id) unacked = unacked.filter(function (f) { return f.id !== msg.id; });
+      if (msg.id && msg.code === 'unavailable') {
+        resendLater(msg.id);
+      } else if (msg.id) {
+        unacked = unacked.filter(function (f) { return f.id !== msg.id; });
+      }
       dispatch('pywry:error', msg);
     }
+  }
+
+  function resendLater(id) {
+    // The server could not reach its state store: keep the frame and try again.
+    setTimeout(function () {
+      unacked.filter(function (f) { return f.id === id; }).forEach(sendFrame);
+    }, 1000 + Math.random() * 1000);
   }
 
   function connect() {
@@ -105,7 +119,9 @@
       if (ev.code === 4404 || ev.code === 4403) {
         stopped = true;
         setState('closed');
-        showUnavailable(ev.code === 4404 ? 'This widget is no longer available.' : 'Access denied.');
+        if (ev.code === 4403 || !document.getElementById('pywry-unavailable')) {
+          showUnavailable(ev.code === 4404 ? 'This widget is no longer available.' : 'Access denied.');
+        }
         return;
       }
       setState('reconnecting');
@@ -217,9 +233,7 @@
     if (url.protocol === 'http:' || url.protocol === 'https:') window.location.assign(url.href);
   });
 
-  api.on('pywry:update-theme', function (d) {
-    document.documentElement.setAttribute('data-theme', d.theme === 'dark' ? 'dark' : 'light');
-  });
+  // pywry:update-theme is handled by theme.js (light/dark/system).
 
   api.on('pywry:widget-unavailable', function (d) {
     showUnavailable('This widget is no longer available' + (d && d.reason ? ': ' + d.reason : '.'));

@@ -1,57 +1,182 @@
-/* PyWry Plotly widget: draws the page's figure and links it to Python.
+/* PyWry Plotly widget: draws the widget's figure and links it to Python.
  *
- * Python -> browser: plotly:update-figure {figure}, plotly:update-layout {layout},
- *   plotly:update-traces {update, indices}, plotly:reset-zoom {}.
- * Browser -> Python: plotly:click, plotly:hover, plotly:selected {points: [...]},
- *   plotly:relayout {changes}.
+ * The figure is fetched once from window.__PYWRY__.dataPath + "?v=" + dataDigest
+ * (cached by the browser), not inlined into the page.
+ *
+ * Python -> browser: plotly:update-figure {digest, figure?, config?} (no figure: fetch
+ *   it by digest), plotly:update-layout {layout}, plotly:update-traces {update, indices},
+ *   plotly:reset-zoom {}.
+ * Browser -> Python: plotly:click, plotly:hover {points}, plotly:selected {points,
+ *   count, truncated, range, lassoPoints}, plotly:relayout {changes}.
+ * Theme: the figure's template follows the page theme when the data document
+ *   carries templates (see show_plotly's theme_template).
  */
 (function () {
   'use strict';
 
-  var holder = document.getElementById('pywry-figure');
+  var config = window.__PYWRY__ || {};
   var plot = document.getElementById('pywry-plot');
-  if (!holder || !plot || !window.Plotly || !window.pywry) return;
-  var spec = JSON.parse(holder.textContent);
-  var config = Object.assign({ responsive: true, displaylogo: false }, spec.config || {});
+  if (!plot || !window.Plotly || !window.pywry) return;
+  var Plotly = window.Plotly;
+  var pywry = window.pywry;
+  var MAX_SELECTED = 5000;
+  var spec = { figure: { data: [], layout: {} }, config: {}, templates: null };
+  var quiet = 0;       // > 0 while we relayout ourselves: no plotly:relayout echo
+  var lastHover = '';
+  var drawn = false;
+
+  function fetchDocument(digest) {
+    var url = config.dataPath + (digest ? '?v=' + encodeURIComponent(digest) : '');
+    return fetch(url, { credentials: 'same-origin' }).then(function (r) {
+      if (!r.ok) throw new Error('figure data: HTTP ' + r.status);
+      return r.json();
+    });
+  }
+
+  function plotConfig() {
+    return Object.assign({ responsive: true, displaylogo: false }, spec.config || {});
+  }
+
+  function template() {
+    var theme = window.pywryTheme ? window.pywryTheme.current() : 'light';
+    return spec.templates ? spec.templates[theme] || null : null;
+  }
+
+  function themedLayout() {
+    var layout = Object.assign({}, spec.figure.layout || {});
+    var t = template();
+    if (t) layout.template = t;
+    return layout;
+  }
+
+  function quietly(promise) {
+    quiet += 1;
+    return Promise.resolve(promise).then(
+      function (v) { quiet -= 1; return v; },
+      function (e) { quiet -= 1; throw e; }
+    );
+  }
+
+  /* {"xaxis": {"range": [0, 1]}} -> {"xaxis.range": [0, 1]}: merge rather than replace. */
+  function flatten(obj, prefix, out) {
+    out = out || {};
+    Object.keys(obj || {}).forEach(function (key) {
+      var value = obj[key];
+      var path = prefix ? prefix + '.' + key : key;
+      if (value && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length) {
+        flatten(value, path, out);
+      } else {
+        out[path] = value;
+      }
+    });
+    return out;
+  }
+
+  function point(p) {
+    var out = {
+      curveNumber: p.curveNumber,
+      pointNumber: p.pointNumber,
+      pointIndex: p.pointIndex,
+      x: p.x,
+      y: p.y,
+      traceName: p.data ? p.data.name : undefined
+    };
+    ['pointNumbers', 'z', 'lat', 'lon', 'text', 'hovertext', 'customdata', 'label', 'value', 'percent']
+      .forEach(function (key) { if (p[key] !== undefined) out[key] = p[key]; });
+    return out;
+  }
 
   function points(ev) {
-    return (ev && ev.points ? ev.points : []).map(function (p) {
-      return {
-        curveNumber: p.curveNumber,
-        pointNumber: p.pointNumber,
-        pointIndex: p.pointIndex,
-        x: p.x,
-        y: p.y,
-        z: p.z,
-        text: p.text,
-        customdata: p.customdata
-      };
-    });
+    return (ev && ev.points ? ev.points : []).map(point);
   }
 
   function hook() {
-    plot.on('plotly_click', function (ev) { window.pywry.emit('plotly:click', { points: points(ev) }); });
-    plot.on('plotly_hover', function (ev) { window.pywry.emit('plotly:hover', { points: points(ev) }); });
-    plot.on('plotly_selected', function (ev) {
-      window.pywry.emit('plotly:selected', { points: points(ev), range: ev && ev.range ? ev.range : null });
+    plot.on('plotly_click', function (ev) { pywry.emit('plotly:click', { points: points(ev) }); });
+    plot.on('plotly_hover', function (ev) {
+      var data = { points: points(ev) };
+      var key = JSON.stringify(data.points.map(function (p) { return [p.curveNumber, p.pointNumber]; }));
+      if (key === lastHover) return;
+      lastHover = key;
+      pywry.emit('plotly:hover', data);
     });
-    plot.on('plotly_relayout', function (changes) { window.pywry.emit('plotly:relayout', { changes: changes }); });
+    plot.on('plotly_unhover', function () { lastHover = ''; });
+    plot.on('plotly_selected', function (ev) {
+      var all = ev && ev.points ? ev.points : [];
+      pywry.emit('plotly:selected', {
+        points: all.slice(0, MAX_SELECTED).map(point),
+        count: all.length,
+        truncated: all.length > MAX_SELECTED,
+        range: ev && ev.range ? ev.range : null,
+        lassoPoints: ev && ev.lassoPoints ? ev.lassoPoints : null
+      });
+    });
+    plot.on('plotly_relayout', function (changes) {
+      if (quiet > 0) return;
+      var keys = Object.keys(changes || {});
+      if (!keys.length || (keys.length === 1 && keys[0] === 'autosize')) return;
+      pywry.emit('plotly:relayout', { changes: changes });
+    });
   }
 
-  window.Plotly.newPlot(plot, spec.figure.data || [], spec.figure.layout || {}, config).then(function () {
+  function draw() {
+    return quietly(Plotly.react(plot, spec.figure.data || [], themedLayout(), plotConfig()));
+  }
+
+  function load(doc) {
+    spec = {
+      figure: doc.figure || { data: [], layout: {} },
+      config: doc.config || {},
+      templates: doc.templates || null
+    };
+  }
+
+  fetchDocument(config.dataDigest).then(function (doc) {
+    load(doc);
+    return quietly(Plotly.newPlot(plot, spec.figure.data || [], themedLayout(), plotConfig()));
+  }).then(function () {
+    drawn = true;
     hook();
+    window.pywryPlot = plot;
     document.documentElement.setAttribute('data-pywry-plot', 'ready');
+  }).catch(function (err) {
+    console.error('[pywry] the figure could not be loaded', err);
+    plot.textContent = 'The chart could not be loaded.';
   });
 
-  window.pywry.on('plotly:update-figure', function (d) {
-    var fig = d.figure || {};
-    window.Plotly.react(plot, fig.data || [], fig.layout || {}, config);
+  pywry.on('plotly:update-figure', function (d) {
+    config.dataDigest = d.digest;
+    if (d.figure) {
+      load({ figure: d.figure, config: d.config, templates: spec.templates });
+      draw();
+    } else {
+      fetchDocument(d.digest).then(function (doc) { load(doc); draw(); });
+    }
   });
-  window.pywry.on('plotly:update-layout', function (d) { window.Plotly.relayout(plot, d.layout || {}); });
-  window.pywry.on('plotly:update-traces', function (d) {
-    window.Plotly.restyle(plot, d.update || {}, d.indices === undefined ? null : d.indices);
+
+  pywry.on('plotly:update-layout', function (d) {
+    var layout = d.layout || {};
+    quietly(Plotly.relayout(plot, flatten(layout)));
   });
-  window.pywry.on('plotly:reset-zoom', function () {
-    window.Plotly.relayout(plot, { 'xaxis.autorange': true, 'yaxis.autorange': true });
+
+  pywry.on('plotly:update-traces', function (d) {
+    var flat = flatten(d.update || {});
+    var update = {};
+    Object.keys(flat).forEach(function (key) { update[key] = [flat[key]]; });
+    var indices = d.indices === undefined || d.indices === null ? undefined : d.indices;
+    quietly(Plotly.restyle(plot, update, indices));
+  });
+
+  pywry.on('plotly:reset-zoom', function () {
+    var changes = {};
+    Object.keys(plot.layout || {}).forEach(function (key) {
+      if (/^[xy]axis\d*$/.test(key)) changes[key + '.autorange'] = true;
+    });
+    if (!Object.keys(changes).length) changes = { 'xaxis.autorange': true, 'yaxis.autorange': true };
+    quietly(Plotly.relayout(plot, changes));
+  });
+
+  document.addEventListener('pywry:theme', function () {
+    var t = template();
+    if (t && drawn) quietly(Plotly.relayout(plot, { template: t }));
   });
 })();

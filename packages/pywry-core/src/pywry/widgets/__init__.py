@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
-from pywry.widgets.widget import PlotlyWidget, Widget
+from pywry.widgets.grid import DataFrameWidget
+from pywry.widgets.plotly import PlotlyWidget
+from pywry.widgets.widget import Widget
 
-__all__ = ["PlotlyWidget", "Widget"]
+__all__ = ["DataFrameWidget", "PlotlyWidget", "Widget"]

@@ -12,7 +12,10 @@ Layout (styled by ``pywry.css`` and ``toolbar.css``)::
       bottom / footer toolbars
     </div>
 
-Every script and stylesheet comes from our own server (``/pywry/assets/...``).
+Every script and stylesheet comes from our own server (``/pywry/assets/...``). A
+chart's figure and a grid's rows are not inlined: the page's script fetches them
+from ``{prefix}/{label}/data?v=<digest>`` (``pywry.widgets.data``). ``theme.js`` runs
+in ``<head>`` so the first paint already has the right theme.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from pywry.assets import get_asset
 from pywry.errors import WidgetNotFoundError
 from pywry.state.records import WidgetRecord
+from pywry.widgets.data import DIGEST_KEY
 
 if TYPE_CHECKING:
     from pywry.runtime import Runtime
@@ -32,7 +36,12 @@ __all__ = ["find_record", "render_page", "widget_page"]
 
 _KIND_ASSETS: dict[str, tuple[str, ...]] = {
     "plotly": ("plotly.min.js", "plotly-widget.js"),
+    "dataframe": ("tabulator.min.js", "grid-widget.js"),
 }
+_KIND_STYLES: dict[str, tuple[str, ...]] = {
+    "dataframe": ("tabulator.min.css", "grid.css"),
+}
+_THEMES = ("light", "dark", "system")
 _BEFORE = ("header", "top")
 _AFTER = ("bottom", "footer")
 
@@ -51,34 +60,34 @@ def render_page(record: WidgetRecord, *, widget_prefix: str = "/widget") -> str:
     """The complete HTML document for ``record``."""
     label = record.widget_id
     toolbars: list[dict[str, str]] = list(record.payload.get("toolbars", []))
+    theme = record.payload.get("theme")
+    theme = theme if theme in _THEMES else "system"
     config = {
         "label": label,
         "kind": record.kind,
         "wsPath": f"{widget_prefix}/{label}/ws",
+        "dataPath": f"{widget_prefix}/{label}/data",
+        "dataDigest": record.payload.get(DIGEST_KEY),
+        "theme": theme,
     }
     styles = "".join(
         f'<link rel="stylesheet" href="{get_asset(name).url}">'
-        for name in ("pywry.css", "toolbar.css")
+        for name in ("pywry.css", "toolbar.css", *_KIND_STYLES.get(record.kind, ()))
     )
     scripts = "".join(
         f'<script src="{get_asset(name).url}"></script>'
         for name in ("bridge.js", "toolbar.js", *_KIND_ASSETS.get(record.kind, ()))
     )
-    data = ""
-    if record.kind == "plotly":
-        figure = {
-            "figure": record.payload.get("figure", {}),
-            "config": record.payload.get("config", {}),
-        }
-        data = f'<script type="application/json" id="pywry-figure">{_script_json(figure)}</script>'
+    theme_attr = f' data-theme="{theme}"' if theme != "system" else ""
+    theme_js = f'<script src="{get_asset("theme.js").url}"></script>'
     title = html.escape(record.title or label)
     return (
         "<!doctype html>\n"
-        '<html lang="en"><head><meta charset="utf-8">'
+        f'<html lang="en"{theme_attr}><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         '<link rel="icon" href="data:,">'
         f"<title>{title}</title>{styles}"
-        f"<script>window.__PYWRY__ = {_script_json(config)};</script>{data}"
+        f"<script>window.__PYWRY__ = {_script_json(config)};</script>{theme_js}"
         "</head><body>"
         '<div class="pywry-layout">'
         f"{_bars(toolbars, *_BEFORE)}"

@@ -11,12 +11,16 @@ from pywry import _json
 from pywry.callbacks import Callback, invoke_all
 from pywry.errors import InvalidEventError
 from pywry.state.records import WidgetRecord
+from pywry.toolbar.session import ToolbarSession
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from pywry.runtime import Runtime
     from pywry.toolbar import Toolbar
+    from pywry.toolbar.session import ToolbarState
 
-__all__ = ["EVENT_PATTERN", "PlotlyWidget", "Widget", "validate_event_name"]
+__all__ = ["EVENT_PATTERN", "Widget", "validate_event_name"]
 
 logger = logging.getLogger("pywry.widget")
 
@@ -63,6 +67,7 @@ class Widget:
         self.payload: dict[str, Any] = dict(payload or {})
         self.owner = owner
         self._callbacks: dict[str, list[Callback]] = {}
+        self._toolbar_session = ToolbarSession(runtime, self.emit, lambda: self.toolbars)
         for event, fn in (callbacks or {}).items():
             self.on(event, fn)
 
@@ -112,6 +117,7 @@ class Widget:
 
         Returns the number of callbacks that ran.
         """
+        await self._toolbar_session.receive(event, data)
         callbacks = list(self._callbacks.get(event, ()))
         await invoke_all(callbacks, data, event, self._label, executor=self._runtime.executor)
         return len(callbacks)
@@ -151,13 +157,49 @@ class Widget:
         self._save()
         self.emit("pywry:set-content", {"html": content})
 
+    def set_theme(self, theme: Literal["light", "dark", "system"]) -> None:
+        """Switch open browsers' theme; ``"system"`` follows ``prefers-color-scheme``.
+
+        Also the theme of new page loads. Pages follow the system by default.
+        """
+        if theme not in ("light", "dark", "system"):
+            raise ValueError(f"theme must be 'light', 'dark' or 'system', got {theme!r}")
+        self.payload["theme"] = theme
+        self._save()
+        self.emit("pywry:update-theme", {"theme": theme})
+
     def set_toolbar_value(self, component_id: str, value: Any = None, **changes: Any) -> None:
-        """Set a toolbar component's value (and ``options``/``label``/``disabled``)."""
-        self.emit("toolbar:set-value", {"componentId": component_id, "value": value, **changes})
+        """Set a toolbar component's value (and ``options``/``label``/``disabled``).
+
+        A ``SecretInput``'s value stays in Python (the page only learns it is set).
+        What ``value`` means per component: ``docs/toolbar.md``.
+        """
+        change = {"componentId": component_id, "value": value, **changes}
+        self.emit("toolbar:set-value", self._toolbar_session.outgoing(change))
 
     def set_toolbar_values(self, values: Mapping[str, Any]) -> None:
         """Set several toolbar components' values at once: ``{component_id: value}``."""
-        self.emit("toolbar:set-values", {"values": dict(values)})
+        self.emit("toolbar:set-values", {"values": self._toolbar_session.outgoing_values(values)})
+
+    def request_toolbar_state(
+        self,
+        callback: Callable[[ToolbarState], Any] | None = None,
+        *,
+        timeout: float | None = 10.0,
+    ) -> Future[ToolbarState]:
+        """Ask the browsers for every toolbar component's value: ``{componentId: value}``.
+
+        Returns a ``concurrent.futures.Future`` resolved by the first browser that
+        answers (``TimeoutError`` after ``timeout`` seconds without one). In a sync
+        callback: ``widget.request_toolbar_state().result(timeout=5)``; in an async
+        one: ``await asyncio.wrap_future(widget.request_toolbar_state())``; or pass
+        ``callback``, which is called with the state in the callback thread pool.
+        """
+        return self._toolbar_session.request_state(callback, timeout=timeout)
+
+    def toolbar_secret(self, component_id: str) -> str | None:
+        """The value of the ``SecretInput`` ``component_id``, held in this process only."""
+        return self._toolbar_session.secret(component_id)
 
     def close(self) -> None:
         """Remove the widget: browsers are told, new page loads get 404."""
@@ -184,24 +226,3 @@ class Widget:
         if sink is not None:
             record = self.to_record()
             self._runtime.schedule(lambda: sink.save(record))
-
-
-class PlotlyWidget(Widget):
-    """A widget showing a Plotly figure."""
-
-    kind = "plotly"
-
-    def update_figure(self, figure: Any) -> None:
-        """Replace the whole figure (a ``plotly.graph_objects.Figure`` or a dict)."""
-        from pywry.widgets.plotly import figure_to_dict
-
-        self.payload["figure"] = figure_to_dict(figure)
-        self._save()
-        self.emit("plotly:update-figure", {"figure": self.payload["figure"]})
-
-    def update_layout(self, layout: Mapping[str, Any]) -> None:
-        """Merge ``layout`` into the figure's layout (``Plotly.relayout``)."""
-        layout = _json.to_jsonable(dict(layout))
-        self.payload.setdefault("figure", {}).setdefault("layout", {}).update(layout)
-        self._save()
-        self.emit("plotly:update-layout", {"layout": layout})

@@ -1,0 +1,201 @@
+"""The Python half of a widget's toolbars: state requests and secrets.
+
+Each widget owns one :class:`ToolbarSession`. It answers the toolbar events
+browsers send (``toolbar:state``, ``toolbar:secret-reveal``, ``toolbar:secret-copy``)
+and keeps every :class:`~pywry.toolbar.SecretInput` value in this Python process
+only: the page never holds it; a reveal or copy asks for it and gets one
+``toolbar:secret-value`` event back, tagged with the asking page's ``requestId``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future
+from typing import TYPE_CHECKING, Any
+
+from pywry.toolbar.inputs import SecretInput
+
+if TYPE_CHECKING:
+    from pywry.runtime import Runtime
+    from pywry.toolbar.toolbar import Toolbar
+
+__all__ = ["ToolbarSession", "ToolbarState"]
+
+logger = logging.getLogger("pywry.toolbar")
+
+#: ``{componentId: value}`` as reported by a browser (secrets filled in by Python).
+ToolbarState = dict[str, Any]
+_MAX_PENDING = 256
+_SECRET_ACTIONS = {"toolbar:secret-reveal": "reveal", "toolbar:secret-copy": "copy"}
+
+
+class ToolbarSession:
+    """State requests and secret values of one widget's toolbars."""
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        emit: Callable[[str, Any], None],
+        toolbars: Callable[[], Iterable[Toolbar]],
+    ) -> None:
+        self._runtime = runtime
+        self._emit = emit
+        self._toolbars = toolbars
+        self._secrets: dict[str, str | None] = {}
+        self._pending: dict[str, Future[ToolbarState]] = {}
+        self._lock = threading.RLock()
+
+    # -- secrets ---------------------------------------------------------------
+    def _secret_inputs(self) -> dict[str, SecretInput]:
+        return {
+            element.component_id: element
+            for bar in self._toolbars()
+            for element in bar.walk()
+            if isinstance(element, SecretInput)
+        }
+
+    def secret(self, component_id: str) -> str | None:
+        """The current value of SecretInput ``component_id`` (``None`` when unset)."""
+        inputs = self._secret_inputs()
+        if component_id not in inputs:
+            raise KeyError(f"No SecretInput with component_id {component_id!r}")
+        with self._lock:
+            if component_id in self._secrets:
+                return self._secrets[component_id]
+        return inputs[component_id].secret()
+
+    def outgoing(self, change: dict[str, Any]) -> dict[str, Any]:
+        """A ``toolbar:set-value`` payload with any secret value kept back in Python."""
+        component_id = str(change.get("componentId"))
+        if component_id not in self._secret_inputs() or "value" not in change:
+            return change
+        value = change.pop("value")
+        with self._lock:
+            self._secrets[component_id] = None if value is None else str(value)
+        return {**change, "hasValue": bool(value)}
+
+    def outgoing_values(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """``set_toolbar_values`` data with secrets stored here and sent as ``hasValue`` only."""
+        secrets = self._secret_inputs()
+        sent: dict[str, Any] = {}
+        for component_id, value in values.items():
+            if component_id in secrets:
+                with self._lock:
+                    self._secrets[component_id] = None if value is None else str(value)
+                sent[component_id] = {"hasValue": bool(value)}
+            else:
+                sent[component_id] = value
+        return sent
+
+    # -- browser events ----------------------------------------------------------
+    async def receive(self, event: str, data: Any) -> None:
+        """Handle the toolbar part of a browser event (before user callbacks run)."""
+        if not isinstance(data, dict):
+            return
+        if event == "toolbar:state":
+            self._resolve(data)
+        elif event in _SECRET_ACTIONS:
+            self._reveal(_SECRET_ACTIONS[event], data)
+        else:
+            self._store_submitted_secret(event, data)
+
+    def _store_submitted_secret(self, event: str, data: dict[str, Any]) -> None:
+        component_id = data.get("componentId")
+        if not isinstance(component_id, str) or not isinstance(data.get("value"), str):
+            return
+        element = self._secret_inputs().get(component_id)
+        if element is not None and element.event == event:
+            with self._lock:
+                self._secrets[component_id] = data["value"]
+
+    def _reveal(self, action: str, data: dict[str, Any]) -> None:
+        component_id, request_id = data.get("componentId"), data.get("requestId")
+        if not isinstance(component_id, str) or not isinstance(request_id, str):
+            return
+        try:
+            value = self.secret(component_id)
+        except KeyError:
+            logger.warning("%s asked for unknown SecretInput %r", action, component_id)
+            return
+        self._emit(
+            "toolbar:secret-value",
+            {
+                "componentId": component_id,
+                "requestId": request_id,
+                "action": action,
+                "value": value,
+            },
+        )
+
+    # -- state requests ------------------------------------------------------------
+    def request_state(
+        self,
+        callback: Callable[[ToolbarState], Any] | None = None,
+        *,
+        timeout: float | None = 10.0,
+    ) -> Future[ToolbarState]:
+        """Ask the browsers for the toolbar state; the first answer resolves the future."""
+        future: Future[ToolbarState] = Future()
+        if callback is not None:
+            executor = self._runtime.executor
+            future.add_done_callback(
+                lambda done: executor.submit(_call_with_result, callback, done)
+            )
+        sink = self._runtime.sink
+        if sink is None:
+            future.set_exception(
+                RuntimeError("request_toolbar_state() needs a running server with a browser")
+            )
+            return future
+        request_id = uuid.uuid4().hex
+        with self._lock:
+            while len(self._pending) >= _MAX_PENDING:
+                oldest = self._pending.pop(next(iter(self._pending)))
+                oldest.cancel()
+            self._pending[request_id] = future
+        future.add_done_callback(lambda _: self._forget(request_id))
+        if timeout is not None:
+            sink.loop.call_soon_threadsafe(sink.loop.call_later, timeout, self._expire, request_id)
+        self._emit("toolbar:request-state", {"requestId": request_id})
+        return future
+
+    def _forget(self, request_id: str) -> None:
+        with self._lock:
+            self._pending.pop(request_id, None)
+
+    def _expire(self, request_id: str) -> None:
+        with self._lock:
+            future = self._pending.pop(request_id, None)
+        if future is not None and not future.done():
+            future.set_exception(TimeoutError("No browser answered the toolbar state request"))
+
+    def _resolve(self, data: dict[str, Any]) -> None:
+        request_id, values = data.get("requestId"), data.get("values")
+        if not isinstance(request_id, str) or not isinstance(values, dict):
+            return
+        with self._lock:
+            future = self._pending.pop(request_id, None)
+        if future is None or future.done():
+            return
+        state: ToolbarState = dict(values)
+        for component_id in self._secret_inputs():
+            state[component_id] = self.secret(component_id)
+        future.set_result(state)
+
+
+def _call_with_result(callback: Callable[[ToolbarState], Any], done: Future[ToolbarState]) -> None:
+    if done.cancelled() or done.exception() is not None:
+        reason = "cancelled" if done.cancelled() else repr(done.exception())
+        logger.warning("Toolbar state request failed: %s", reason)
+        return
+    try:
+        result = callback(done.result())
+        if asyncio.iscoroutine(result):
+            result.close()
+            logger.error("request_toolbar_state(callback=...) must be a plain function")
+    except Exception:
+        logger.exception("The toolbar state callback raised")

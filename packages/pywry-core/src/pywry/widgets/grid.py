@@ -1,0 +1,162 @@
+"""The DataFrame grid widget: what ``show_dataframe()`` returns.
+
+The browser side is ``assets/grid-widget.js`` on Tabulator (``docs/grid.md``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+from pywry.widgets.data import DataWidget
+from pywry.widgets.dataframe import DEFAULT_JOINER, dataframe_to_table, plain_cell
+
+__all__ = ["COLUMN_OPTIONS", "INLINE_LIMIT", "DataFrameWidget", "Selection", "grid_options"]
+
+logger = logging.getLogger("pywry.grid")
+
+Selection = Literal["multiple", "single", "none"]
+#: Keys ``update_columns`` accepts for a column.
+COLUMN_OPTIONS = frozenset({"title", "hidden", "width", "editable", "frozen"})
+#: Data documents up to this size travel inside the event; bigger ones are fetched.
+INLINE_LIMIT = 256 * 1024
+
+
+def grid_options(
+    *,
+    editable: bool | Sequence[str],
+    selection: Selection,
+    csv_filename: str,
+    index: bool | None,
+    column_joiner: str,
+) -> dict[str, Any]:
+    """The ``options`` payload of a grid, validated."""
+    if selection not in ("multiple", "single", "none"):
+        raise ValueError(f"selection must be 'multiple', 'single' or 'none', got {selection!r}")
+    if not isinstance(editable, bool):
+        if isinstance(editable, str) or not all(isinstance(c, str) for c in editable):
+            raise TypeError("editable must be True/False or a list of column names")
+        editable = list(editable)
+    return {
+        "editable": editable,
+        "selection": selection,
+        "csvFilename": csv_filename,
+        "index": index,
+        "columnJoiner": column_joiner,
+    }
+
+
+class DataFrameWidget(DataWidget):
+    """A widget showing a DataFrame in an interactive grid.
+
+    Rows are named by their position in the frame (0-based); columns by their
+    (flattened) name or their position. See ``docs/grid.md`` for the events.
+    """
+
+    kind = "dataframe"
+
+    @property
+    def columns(self) -> list[str]:
+        """The grid's column names, index columns first."""
+        return [str(column["name"]) for column in self.payload["table"]["columns"]]
+
+    @property
+    def row_count(self) -> int:
+        return len(self.payload["table"]["rows"])
+
+    def cell(self, row: int, col: str | int) -> Any:
+        """The current value of a cell (as the grid holds it: plain JSON)."""
+        return self.payload["table"]["rows"][self._row(row)][self._column(col)]
+
+    # -- Python to browser -----------------------------------------------------
+    def update_cell(self, row: int, col: str | int, value: Any) -> None:
+        """Set one cell, in open browsers and for new page loads."""
+        r, c = self._row(row), self._column(col)
+        cell = plain_cell(value)
+        self.payload["table"]["rows"][r][c] = cell
+        self._changed()
+        self.emit("grid:update-cell", {"row": r, "column": self.columns[c], "value": cell})
+
+    def update_data(
+        self, df: Any, *, index: bool | None = None, column_joiner: str | None = None
+    ) -> None:
+        """Replace every row (and the columns) with ``df``'s."""
+        options = self.payload["options"]
+        table = dataframe_to_table(
+            df,
+            index=options.get("index") if index is None else index,
+            column_joiner=column_joiner or options.get("columnJoiner") or DEFAULT_JOINER,
+        )
+        self.payload["table"] = table
+        self._changed()
+        encoded = self.encoded_data()
+        data: dict[str, Any] = {"digest": encoded.digest, "rowCount": len(table["rows"])}
+        if len(encoded.body) <= INLINE_LIMIT:
+            data["table"] = table
+        self.emit("grid:update-data", data)
+
+    def update_columns(self, columns: Mapping[str | int, Mapping[str, Any]]) -> None:
+        """Change columns' ``title``, ``hidden``, ``width`` (px), ``editable``, ``frozen``.
+
+        ``columns`` maps a column name (or position) to its changes, for example
+        ``{"price": {"title": "Price ($)", "width": 120}, "internal": {"hidden": True}}``.
+        """
+        changes: list[dict[str, Any]] = []
+        table_columns = self.payload["table"]["columns"]
+        for key, update in columns.items():
+            unknown = set(update) - COLUMN_OPTIONS
+            if unknown:
+                raise ValueError(
+                    f"Unknown column option(s) {sorted(unknown)} for {key!r}; "
+                    f"expected some of {sorted(COLUMN_OPTIONS)}"
+                )
+            column = table_columns[self._column(key)]
+            column.update(update)
+            changes.append({"name": column["name"], "field": column["field"], **update})
+        self._changed()
+        self.emit("grid:update-columns", {"columns": changes})
+
+    def export_csv(self, filename: str | None = None) -> None:
+        """Make every viewing browser download the grid (as filtered and sorted) as CSV."""
+        self.emit(
+            "grid:export-csv", {"filename": filename or self.payload["options"]["csvFilename"]}
+        )
+
+    # -- browser to Python -----------------------------------------------------
+    async def dispatch(self, event: str, data: Any) -> int:
+        """Apply ``grid:cell-edit`` to the stored data, then run the callbacks."""
+        if event == "grid:cell-edit":
+            self._apply_edit(data)
+        return await super().dispatch(event, data)
+
+    def _apply_edit(self, data: Any) -> None:
+        try:
+            r, c = self._row(data["row"]), self._column(data["column"])
+        except (KeyError, TypeError, IndexError, ValueError):
+            logger.warning("Ignored a malformed grid:cell-edit on %r: %r", self.label, data)
+            return
+        self.payload["table"]["rows"][r][c] = plain_cell(data.get("value"))
+        self._changed()
+
+    # -- helpers ---------------------------------------------------------------
+    def _changed(self) -> None:
+        self._data_changed()
+        self._save()
+
+    def _row(self, row: int) -> int:
+        if not isinstance(row, int) or isinstance(row, bool):
+            raise TypeError(f"row must be a row position (int), got {row!r}")
+        if not 0 <= row < self.row_count:
+            raise IndexError(f"row {row} out of range: the grid has {self.row_count} rows")
+        return row
+
+    def _column(self, col: str | int) -> int:
+        names = self.columns
+        if isinstance(col, int) and not isinstance(col, bool):
+            if not 0 <= col < len(names):
+                raise IndexError(f"column {col} out of range: the grid has {len(names)} columns")
+            return col
+        if isinstance(col, str) and col in names:
+            return names.index(col)
+        raise ValueError(f"Unknown column {col!r}; the grid's columns are {names}")

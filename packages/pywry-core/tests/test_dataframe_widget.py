@@ -1,0 +1,117 @@
+"""The grid widget's Python API: updates change the stored table and the data digest."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from pywry import inline
+from pywry.runtime import current_runtime
+from pywry.widgets import DataFrameWidget
+
+pd = pytest.importorskip("pandas")
+
+
+@pytest.fixture(autouse=True)
+def _forget_widgets():
+    before = {w.label for w in current_runtime().widgets()}
+    yield
+    for widget in current_runtime().widgets():
+        if widget.label not in before:
+            current_runtime().forget(widget.label)
+
+
+@pytest.fixture
+def grid() -> DataFrameWidget:
+    df = pd.DataFrame({"name": ["a", "b"], "qty": [1, 2], "price": [1.5, None]})
+    return inline.show_dataframe(df, title="Stock", editable=["qty"])
+
+
+def _document(widget: DataFrameWidget) -> dict:
+    return json.loads(widget.encoded_data().body)
+
+
+def test_show_dataframe_returns_a_grid_widget_with_options(grid) -> None:
+    assert isinstance(grid, DataFrameWidget)
+    assert grid.columns == ["name", "qty", "price"]
+    assert grid.row_count == 2
+    document = _document(grid)
+    assert document["options"] == {
+        "editable": ["qty"],
+        "selection": "multiple",
+        "csvFilename": "Stock.csv",
+        "index": None,
+        "columnJoiner": " / ",
+    }
+    assert document["table"]["rows"] == [["a", 1, 1.5], ["b", 2, None]]
+    record = grid.to_record()
+    assert record.payload["dataDigest"] == grid.encoded_data().digest
+    page = inline.get_widget_html(grid.label)
+    assert f"/widget/{grid.label}/data" in page
+    assert "tabulator.min." in page
+
+
+def test_update_cell_by_name_or_position_changes_data_and_digest(grid) -> None:
+    before = grid.encoded_data().digest
+    grid.update_cell(1, "price", 9.25)
+    grid.update_cell(0, 0, pd.Timestamp("2024-01-01"))
+    assert grid.cell(1, "price") == 9.25
+    assert grid.cell(0, "name") == "2024-01-01T00:00:00"
+    assert grid.encoded_data().digest != before
+    assert _document(grid)["table"]["rows"][1] == ["b", 2, 9.25]
+
+
+def test_update_cell_refuses_unknown_rows_and_columns(grid) -> None:
+    with pytest.raises(IndexError, match="out of range"):
+        grid.update_cell(2, "qty", 1)
+    with pytest.raises(ValueError, match="Unknown column 'nope'"):
+        grid.update_cell(0, "nope", 1)
+    with pytest.raises(TypeError, match="row position"):
+        grid.update_cell("0", "qty", 1)  # type: ignore[arg-type]
+
+
+def test_update_data_replaces_rows_and_columns(grid) -> None:
+    grid.update_data(pd.DataFrame({"x": [1, 2, 3]}))
+    assert grid.columns == ["x"]
+    assert grid.row_count == 3
+
+
+def test_update_columns_stores_column_options(grid) -> None:
+    grid.update_columns({"price": {"title": "Price ($)", "width": 90}, 0: {"hidden": True}})
+    columns = _document(grid)["table"]["columns"]
+    assert columns[2]["title"] == "Price ($)"
+    assert columns[2]["width"] == 90
+    assert columns[0]["hidden"] is True
+    with pytest.raises(ValueError, match="Unknown column option"):
+        grid.update_columns({"price": {"colour": "red"}})
+
+
+async def test_cell_edit_from_a_browser_is_kept_and_callbacks_run(grid) -> None:
+    seen: list[dict] = []
+
+    async def on_edit(data, event, label):
+        seen.append(data)
+
+    grid.on("grid:cell-edit", on_edit)
+    edit = {"row": 0, "column": "qty", "value": 5, "oldValue": 1}
+    assert await grid.dispatch("grid:cell-edit", edit) == 1
+    assert seen == [edit]
+    assert grid.cell(0, "qty") == 5
+    # a malformed edit changes nothing, and callbacks still run
+    assert await grid.dispatch("grid:cell-edit", {"row": 99, "column": "qty", "value": 1}) == 1
+    assert grid.cell(0, "qty") == 5
+
+
+def test_bad_options_are_refused() -> None:
+    df = pd.DataFrame({"a": [1]})
+    with pytest.raises(ValueError, match="selection"):
+        inline.show_dataframe(df, selection="some")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="editable"):
+        inline.show_dataframe(df, editable="a")
+
+
+def test_set_theme_is_validated_and_kept(grid) -> None:
+    grid.set_theme("dark")
+    assert 'data-theme="dark"' in inline.get_widget_html(grid.label)
+    with pytest.raises(ValueError, match="theme"):
+        grid.set_theme("blue")  # type: ignore[arg-type]

@@ -1,0 +1,219 @@
+"""Multi-worker servers on a real Redis, and browser helpers for the scenarios."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pywry.config import load_settings
+from pywry.registry import load_state_backend
+from pywry_state_redis.testing import redis_server_url
+from servers import ServerProcess, start_server
+
+APPS = Path(__file__).resolve().parent / "apps"
+MW_APP = APPS / "mw_app.py"
+
+#: Page script: track the page's WebSockets, and refuse new ones while ``__block`` is set.
+SOCKET_CONTROL = """
+(() => {
+  const Real = window.WebSocket;
+  window.__sockets = [];
+  window.__block = false;
+  function Tracked(url, protocols) {
+    const target = window.__block ? 'ws://127.0.0.1:9/blocked' : url;
+    const ws = protocols === undefined ? new Real(target) : new Real(target, protocols);
+    window.__sockets.push(ws);
+    return ws;
+  }
+  Tracked.prototype = Real.prototype;
+  ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'].forEach((k) => { Tracked[k] = Real[k]; });
+  window.WebSocket = Tracked;
+})();
+"""
+
+#: Page script run after load: record every event of interest in ``window.__got``.
+RECORD_EVENTS = """
+(names) => {
+  window.__got = window.__got || {};
+  names.forEach((name) => {
+    window.__got[name] = [];
+    window.pywry.on(name, (data) => window.__got[name].push(data));
+  });
+}
+"""
+
+
+def run_async(coro_factory: Callable[[], Any]) -> Any:
+    """Run a coroutine on a private loop in a thread (the sync browser API owns this one)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(coro_factory())).result(timeout=60)
+
+
+@dataclass
+class MultiWorker:
+    """A running multi-worker app and the Redis namespace it uses."""
+
+    server: ServerProcess
+    redis_url: str
+    prefix: str
+    workers: int
+
+    @property
+    def base_url(self) -> str:
+        return self.server.base_url
+
+    def backend_call(self, fn: Callable[[Any], Any]) -> Any:
+        """``await fn(backend)`` on a backend built like the server's (public API only)."""
+        settings = load_settings(
+            deploy={
+                "state_backend": "redis",
+                "redis_url": self.redis_url,
+                "redis_prefix": self.prefix,
+            }
+        )
+
+        async def go() -> Any:
+            backend = load_state_backend("redis").from_settings(settings)
+            async with backend:
+                return await fn(backend)
+
+        return run_async(go)
+
+    def alive_workers(self) -> set[str]:
+        return set(self.backend_call(lambda b: b.workers.alive()))
+
+    def wait_workers(self, count: int, timeout: float = 90.0) -> set[str]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            alive = self.alive_workers()
+            if len(alive) >= count:
+                return alive
+            time.sleep(0.2)
+        raise AssertionError(f"Only {self.alive_workers()} alive; log:\n{self.server.log()}")
+
+    def calls(self, event: str, label: str | None = None) -> list[dict[str, Any]]:
+        return [
+            c
+            for c in self.server.calls()
+            if c["event"] == event and (label is None or c["label"] == label)
+        ]
+
+    def wait_calls(self, event: str, count: int, label: str | None = None) -> list[dict[str, Any]]:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            found = self.calls(event, label)
+            if len(found) >= count:
+                return found
+            time.sleep(0.05)
+        raise AssertionError(f"{len(self.calls(event, label))} of {count} {event!r} calls")
+
+
+def worker_pid(worker_id: str) -> int:
+    """The pid inside a default worker id ``<host>-<pid>-<random>``."""
+    return int(worker_id.rsplit("-", 2)[-2])
+
+
+def kill(pid: int) -> None:
+    os.kill(pid, signal.SIGKILL)
+
+
+def start_multiworker(
+    tmp_path: Path, *, workers: int = 4, redis_url: str | None = None, **env: str
+) -> MultiWorker:
+    url = redis_url or redis_server_url()
+    prefix = f"pywry-mw-{uuid.uuid4().hex[:10]}"
+    server = start_server(
+        MW_APP,
+        tmp_path,
+        env={
+            "PYWRY_SERVER__WORKERS": str(workers),
+            "PYWRY_SERVER__LOG_LEVEL": "info",
+            "PYWRY_DEPLOY__STATE_BACKEND": "redis",
+            "PYWRY_DEPLOY__REDIS_URL": url,
+            "PYWRY_DEPLOY__REDIS_PREFIX": prefix,
+            **env,
+        },
+    )
+    running = MultiWorker(server, url, prefix, workers)
+    try:
+        running.wait_workers(workers)
+    except BaseException:
+        server.stop()
+        raise
+    return running
+
+
+def drop_keys(redis_url: str, prefix: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    try:
+        keys = list(client.scan_iter(f"{prefix}:*"))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
+
+
+@pytest.fixture
+def multiworker(tmp_path: Path) -> Iterator[Callable[..., MultiWorker]]:
+    """Start the test app with several workers on Redis (stopped, keys removed after)."""
+    started: list[MultiWorker] = []
+
+    def make(**kwargs: Any) -> MultiWorker:
+        running = start_multiworker(tmp_path, **kwargs)
+        started.append(running)
+        return running
+
+    yield make
+    for running in started:
+        running.server.stop()
+        with contextlib.suppress(Exception):  # an outage test's Redis may be gone
+            drop_keys(running.redis_url, running.prefix)
+
+
+@pytest.fixture
+def fresh_page(browser: Any) -> Iterator[Callable[..., Any]]:
+    """A page in a new browser context (so a new connection, maybe another worker)."""
+    contexts: list[Any] = []
+
+    def make(controlled: bool = False) -> Any:
+        context = browser.new_context(accept_downloads=True)
+        contexts.append(context)
+        if controlled:
+            context.add_init_script(SOCKET_CONTROL)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def open_widget(page: Any, url: str, events: list[str] | None = None) -> str:
+    """Load ``url``, wait for the socket, record ``events``; return the worker id."""
+    page.goto(url)
+    page.wait_for_function("window.pywry && window.pywry.state === 'open'", timeout=20000)
+    if events:
+        page.evaluate(RECORD_EVENTS, events)
+    return str(page.evaluate("window.pywry.workerId"))
+
+
+def got(page: Any, event: str) -> list[Any]:
+    return list(page.evaluate("(name) => window.__got[name]", event))
+
+
+def wait_got(page: Any, event: str, count: int, timeout_ms: int = 30000) -> list[Any]:
+    page.wait_for_function(
+        "([name, n]) => window.__got[name].length >= n", arg=[event, count], timeout=timeout_ms
+    )
+    return got(page, event)
