@@ -17,6 +17,7 @@ import logging
 
 from pywry.errors import BackendError
 from pywry.state.base import EventBus, Message, Subscription
+from pywry.state.queued import QueueSubscription
 
 from pywry_state_sqlite._db import Database, Tx
 
@@ -31,27 +32,11 @@ BUS_RETENTION = 60.0
 _BATCH = 500
 
 
-class SQLiteSubscription(Subscription):
+class SQLiteSubscription(QueueSubscription):
     def __init__(self, bus: SQLiteEvents, channels: list[str], after: int) -> None:
-        self._bus = bus
-        self.channels = frozenset(channels)
+        super().__init__(channels, on_close=lambda _: bus.drop(self))
         #: The id of the last row this subscription has seen.
         self.after = after
-        self.queue: asyncio.Queue[tuple[str, str] | None] = asyncio.Queue()
-        self._closed = False
-
-    async def _next(self) -> tuple[str, str]:
-        item = await self.queue.get()
-        if item is None:
-            self.queue.put_nowait(None)
-            raise StopAsyncIteration
-        return item
-
-    async def aclose(self) -> None:
-        if not self._closed:
-            self._closed = True
-            self._bus.drop(self)
-            self.queue.put_nowait(None)
 
 
 class SQLiteEvents(EventBus):
@@ -73,7 +58,7 @@ class SQLiteEvents(EventBus):
     def close_all(self) -> None:
         """End every open subscription (the backend is closing)."""
         for sub in list(self._subs):
-            sub.queue.put_nowait(None)
+            sub.end()
         self._subs.clear()
 
     async def poll_forever(self) -> None:
@@ -106,7 +91,7 @@ class SQLiteEvents(EventBus):
             for sub in list(self._subs):
                 if row_id > sub.after and channel in sub.channels:
                     sub.after = row_id
-                    sub.queue.put_nowait((channel, payload))
+                    sub.put(channel, payload)
         if rows:
             self._cursor = max(self._cursor, int(rows[-1][0]))
         return len(rows) == _BATCH

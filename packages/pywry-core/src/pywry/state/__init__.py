@@ -27,6 +27,7 @@ from pywry.state.base import (
     WidgetStore,
     WorkerRegistry,
 )
+from pywry.state.queued import QueueSubscription
 from pywry.state.records import ConnectionRecord, SessionRecord, WidgetRecord
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "ConnectionRecord",
     "ConnectionRouter",
     "EventBus",
+    "QueueSubscription",
     "SessionRecord",
     "SessionStore",
     "StateBackend",

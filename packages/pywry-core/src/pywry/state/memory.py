@@ -8,7 +8,6 @@ memory stays bounded by about twice what is live.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from collections import deque
@@ -26,6 +25,7 @@ from pywry.state.base import (
     WidgetStore,
     WorkerRegistry,
 )
+from pywry.state.queued import QueueSubscription
 
 if TYPE_CHECKING:
     from pywry.config import PyWrySettings
@@ -146,27 +146,6 @@ class _Workers(WorkerRegistry):
         return self._beats.pop(worker_id)
 
 
-class _MemorySubscription(Subscription):
-    def __init__(self, bus: _Events, channels: list[str]) -> None:
-        self._bus = bus
-        self._channels = channels
-        self.queue: asyncio.Queue[tuple[str, str] | None] = asyncio.Queue()
-        self._closed = False
-
-    async def _next(self) -> tuple[str, str]:
-        item = await self.queue.get()
-        if item is None:
-            self.queue.put_nowait(None)
-            raise StopAsyncIteration
-        return item
-
-    async def aclose(self) -> None:
-        if not self._closed:
-            self._closed = True
-            self._bus.unsubscribe(self, self._channels)
-            self.queue.put_nowait(None)
-
-
 @dataclass
 class _Log:
     seq: int = 0
@@ -176,13 +155,13 @@ class _Log:
 
 class _Events(EventBus):
     def __init__(self) -> None:
-        self._subscribers: dict[str, set[_MemorySubscription]] = {}
+        self._subscribers: dict[str, set[QueueSubscription]] = {}
         self._logs: dict[str, _Log] = {}
         self._logs_sweep_at = _MIN_SWEEP
         self._claims: _Expiring[bool] = _Expiring()
 
-    def unsubscribe(self, sub: _MemorySubscription, channels: list[str]) -> None:
-        for channel in channels:
+    def _unsubscribe(self, sub: QueueSubscription) -> None:
+        for channel in sub.channels:
             subs = self._subscribers.get(channel)
             if subs is not None:
                 subs.discard(sub)
@@ -191,10 +170,10 @@ class _Events(EventBus):
 
     async def _publish(self, channel: str, text: str) -> None:
         for sub in list(self._subscribers.get(channel, ())):
-            sub.queue.put_nowait((channel, text))
+            sub.put(channel, text)
 
     async def _subscribe(self, channels: list[str]) -> Subscription:
-        sub = _MemorySubscription(self, channels)
+        sub = QueueSubscription(channels, on_close=self._unsubscribe)
         for channel in channels:
             self._subscribers.setdefault(channel, set()).add(sub)
         return sub
