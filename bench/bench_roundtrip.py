@@ -7,7 +7,10 @@ event. Configurations, each a real uvicorn subprocess started by the test harnes
 - ``echo``: bare FastAPI/uvicorn echo route (the baseline: what a WebSocket costs);
 - ``memory x1``: PyWry, one worker, memory backend;
 - ``redis x1``: PyWry, one worker, Redis backend;
-- ``redis x4``: PyWry, four workers, Redis backend.
+- ``redis x4``: PyWry, four workers, Redis backend;
+- ``sqlite x1``: PyWry, one worker, SQLite backend (a new SQLCipher-encrypted file);
+- ``sqlite x4``: PyWry, four workers sharing one SQLite file (events between workers
+  go through its ``bus`` table, polled every 20 ms).
 
 Two measures: latency of sequential round trips by one client on the module-level
 widget, and throughput of 8 concurrent clients, each on its own run-time widget
@@ -133,7 +136,7 @@ def _measure(name: str, server: ServerProcess, rounds: int, clients: int, echo: 
     )
 
 
-def _configs(redis_url: str) -> list[tuple[str, Path, dict[str, str]]]:
+def _configs(redis_url: str, tmp: Path) -> list[tuple[str, Path, dict[str, str]]]:
     def pywry(backend: str, workers: int) -> dict[str, str]:
         env = {
             "PYWRY_SERVER__WORKERS": str(workers),
@@ -145,6 +148,9 @@ def _configs(redis_url: str) -> list[tuple[str, Path, dict[str, str]]]:
         if backend == "redis":
             env["PYWRY_DEPLOY__REDIS_URL"] = redis_url
             env["PYWRY_DEPLOY__REDIS_PREFIX"] = f"pywry-bench-{uuid.uuid4().hex[:8]}"
+        if backend == "sqlite":
+            env["PYWRY_DEPLOY__SQLITE_PATH"] = str(tmp / f"bench-{uuid.uuid4().hex[:8]}.db")
+            env["PYWRY_SQLITE_KEY"] = "bench-key-not-secret"
         return env
 
     return [
@@ -152,6 +158,8 @@ def _configs(redis_url: str) -> list[tuple[str, Path, dict[str, str]]]:
         ("PyWry memory x1", APP, pywry("memory", 1)),
         ("PyWry redis x1", APP, pywry("redis", 1)),
         ("PyWry redis x4", APP, pywry("redis", 4)),
+        ("PyWry sqlite x1", APP, pywry("sqlite", 1)),
+        ("PyWry sqlite x4", APP, pywry("sqlite", 4)),
     ]
 
 
@@ -181,7 +189,7 @@ def main() -> None:
     redis_url = redis_server_url()
     results = []
     with tempfile.TemporaryDirectory() as tmp:
-        for name, script, env in _configs(redis_url):
+        for name, script, env in _configs(redis_url, Path(tmp)):
             server = start_server(script, Path(tmp), env=env)
             try:
                 if "x4" in name:
@@ -197,7 +205,8 @@ def main() -> None:
         "# Event round trips\n\n"
         f"`bench/bench_roundtrip.py --rounds {args.rounds} --clients {args.clients}`, "
         f"{time.strftime('%Y-%m-%d')}, Python {platform.python_version()}, "
-        f"{os.cpu_count()} CPUs, Redis at {redis_url.split('@')[-1]}.\n\n"
+        f"{os.cpu_count()} CPUs, Redis at {redis_url.split('@')[-1]}, SQLite: a new "
+        "SQLCipher-encrypted file in a temporary directory.\n\n"
         "Latency: one client, sequential round trips (send event -> sync callback -> "
         "`widget.emit` -> receive) on the module-level widget. Throughput: "
         f"{args.clients} concurrent clients, each on its own run-time widget.\n\n"

@@ -1,4 +1,4 @@
-"""Multi-worker servers on a real Redis, and browser helpers for the scenarios."""
+"""Multi-worker servers on a real Redis or a shared SQLite file, and browser helpers."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pywry.config import load_settings
+from pywry.config import env_var_for, load_settings
 from pywry.registry import load_state_backend
 from pywry_state_redis.testing import redis_server_url
 from servers import ServerProcess, start_server
@@ -59,13 +59,20 @@ def run_async(coro_factory: Callable[[], Any]) -> Any:
         return pool.submit(lambda: asyncio.run(coro_factory())).result(timeout=60)
 
 
+#: The shared backends a multi-worker deploy can use; the scenarios run on each.
+BACKENDS = [pytest.param("redis", marks=pytest.mark.redis), pytest.param("sqlite")]
+#: Passphrase of the test databases (the test process needs it too, to read them).
+SQLITE_KEY = "multiworker-test-key"
+
+
 @dataclass
 class MultiWorker:
-    """A running multi-worker app and the Redis namespace it uses."""
+    """A running multi-worker app and the shared state it uses."""
 
     server: ServerProcess
-    redis_url: str
-    prefix: str
+    backend: str
+    #: The ``deploy`` settings that select the server's backend and its namespace.
+    deploy: dict[str, str]
     workers: int
 
     @property
@@ -74,20 +81,20 @@ class MultiWorker:
 
     def backend_call(self, fn: Callable[[Any], Any]) -> Any:
         """``await fn(backend)`` on a backend built like the server's (public API only)."""
-        settings = load_settings(
-            deploy={
-                "state_backend": "redis",
-                "redis_url": self.redis_url,
-                "redis_prefix": self.prefix,
-            }
-        )
+        settings = load_settings(deploy={"state_backend": self.backend, **self.deploy})
 
         async def go() -> Any:
-            backend = load_state_backend("redis").from_settings(settings)
+            backend = load_state_backend(self.backend).from_settings(settings)
             async with backend:
                 return await fn(backend)
 
         return run_async(go)
+
+    def cleanup(self) -> None:
+        """Remove what the server left in a shared store (a SQLite file is in tmp_path)."""
+        if self.backend == "redis":
+            with contextlib.suppress(Exception):  # an outage test's Redis may be gone
+                drop_keys(self.deploy["redis_url"], self.deploy["redis_prefix"])
 
     def alive_workers(self) -> set[str]:
         return set(self.backend_call(lambda b: b.workers.alive()))
@@ -127,28 +134,43 @@ def kill(pid: int) -> None:
     os.kill(pid, signal.SIGKILL)
 
 
+def _deploy_settings(backend: str, tmp_path: Path, redis_url: str | None) -> dict[str, str]:
+    """A fresh namespace: a new Redis key prefix, or a new encrypted SQLite file."""
+    run_id = uuid.uuid4().hex[:10]
+    if backend == "redis":
+        return {"redis_url": redis_url or redis_server_url(), "redis_prefix": f"pywry-mw-{run_id}"}
+    if backend == "sqlite":
+        return {"sqlite_path": str(tmp_path / "state" / f"mw-{run_id}.db")}
+    raise AssertionError(f"no multi-worker setup for backend {backend!r}")
+
+
 def start_multiworker(
-    tmp_path: Path, *, workers: int = 4, redis_url: str | None = None, **env: str
+    tmp_path: Path,
+    *,
+    backend: str = "redis",
+    workers: int = 4,
+    redis_url: str | None = None,
+    **env: str,
 ) -> MultiWorker:
-    url = redis_url or redis_server_url()
-    prefix = f"pywry-mw-{uuid.uuid4().hex[:10]}"
+    deploy = _deploy_settings(backend, tmp_path, redis_url)
     server = start_server(
         MW_APP,
         tmp_path,
         env={
             "PYWRY_SERVER__WORKERS": str(workers),
             "PYWRY_SERVER__LOG_LEVEL": "info",
-            "PYWRY_DEPLOY__STATE_BACKEND": "redis",
-            "PYWRY_DEPLOY__REDIS_URL": url,
-            "PYWRY_DEPLOY__REDIS_PREFIX": prefix,
+            "PYWRY_DEPLOY__STATE_BACKEND": backend,
+            **{env_var_for("deploy", name): value for name, value in deploy.items()},
+            **({"PYWRY_SQLITE_KEY": SQLITE_KEY} if backend == "sqlite" else {}),
             **env,
         },
     )
-    running = MultiWorker(server, url, prefix, workers)
+    running = MultiWorker(server, backend, deploy, workers)
     try:
         running.wait_workers(workers)
     except BaseException:
         server.stop()
+        running.cleanup()
         raise
     return running
 
@@ -165,21 +187,29 @@ def drop_keys(redis_url: str, prefix: str) -> None:
         client.close()
 
 
+@pytest.fixture(params=BACKENDS)
+def mw_backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The shared backend of the multi-worker app (a test pins one by parametrizing this)."""
+    backend = str(request.param)
+    if backend == "sqlite":  # the key source of the file, for this process's own reads
+        monkeypatch.setenv("PYWRY_SQLITE_KEY", SQLITE_KEY)
+    return backend
+
+
 @pytest.fixture
-def multiworker(tmp_path: Path) -> Iterator[Callable[..., MultiWorker]]:
-    """Start the test app with several workers on Redis (stopped, keys removed after)."""
+def multiworker(tmp_path: Path, mw_backend: str) -> Iterator[Callable[..., MultiWorker]]:
+    """Start the test app with several workers on ``mw_backend`` (stopped, cleaned after)."""
     started: list[MultiWorker] = []
 
     def make(**kwargs: Any) -> MultiWorker:
-        running = start_multiworker(tmp_path, **kwargs)
+        running = start_multiworker(tmp_path, backend=mw_backend, **kwargs)
         started.append(running)
         return running
 
     yield make
     for running in started:
         running.server.stop()
-        with contextlib.suppress(Exception):  # an outage test's Redis may be gone
-            drop_keys(running.redis_url, running.prefix)
+        running.cleanup()
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Replay and reset as the wire protocol shows them, on a 2-worker server over Redis."""
+"""Replay and reset as the wire protocol shows them, on a 2-worker server (Redis, SQLite)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,7 @@ import time
 from typing import Any
 
 import httpx
-import pytest
 from websockets.sync.client import ClientConnection, connect
-
-pytestmark = pytest.mark.redis
 
 
 def _hello(ws: ClientConnection, last_seq: int | None) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""DESIGN.md's multi-worker semantics, with 4 uvicorn workers on a real Redis."""
+"""DESIGN.md's multi-worker semantics, with 4 uvicorn workers sharing a real Redis or
+one SQLite file (each test runs on both: see ``mw_backend`` in conftest.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 
 from .conftest import MultiWorker, got, kill, open_widget, wait_got, worker_pid
 
-pytestmark = [pytest.mark.redis, pytest.mark.e2e]
+pytestmark = pytest.mark.e2e
 
 CSV = "quarter,value\nQ1,100\nQ2,150"
 EVENTS = ["app:region-done", "app:tick", "app:pong"]

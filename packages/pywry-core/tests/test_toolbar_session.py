@@ -23,11 +23,15 @@ class RecordingSink:
     def __init__(self) -> None:
         self.loop = asyncio.get_running_loop()
         self.events: list[tuple[str, str, Any]] = []
+        self.targeted: list[tuple[str, str, str, Any]] = []
         self.arrived = asyncio.Event()
 
     async def emit(self, label: str, event: str, data: Any) -> None:
         self.events.append((label, event, data))
         self.arrived.set()
+
+    async def send_to(self, connection_id: str, label: str, event: str, data: Any) -> None:
+        self.targeted.append((connection_id, label, event, data))
 
     async def save(self, record: WidgetRecord) -> None:
         pass
@@ -106,19 +110,25 @@ async def test_secret_set_from_python_is_not_sent(served: Any) -> None:
 async def test_reveal_answers_the_asking_page_with_the_stored_secret(served: Any) -> None:
     widget, sink, runtime = served
     await widget.dispatch("app:key", {"componentId": "key", "value": "typed-in-browser"})
-    await widget.dispatch("toolbar:secret-reveal", {"componentId": "key", "requestId": "r1"})
-    await widget.dispatch("toolbar:secret-copy", {"componentId": "key", "requestId": "r2"})
-    await widget.dispatch("toolbar:secret-reveal", {"componentId": "nope", "requestId": "r3"})
-    await widget.dispatch("toolbar:secret-reveal", "not a dict")
+    reveal = {"componentId": "key", "requestId": "r1"}
+    await widget.dispatch("toolbar:secret-reveal", reveal, origin="conn-a")
+    await widget.dispatch("toolbar:secret-copy", {**reveal, "requestId": "r2"}, origin="conn-b")
+    await widget.dispatch("toolbar:secret-reveal", {**reveal, "componentId": "nope"}, origin="c")
+    await widget.dispatch("toolbar:secret-reveal", "not a dict", origin="conn-a")
+    await widget.dispatch("toolbar:secret-reveal", {**reveal, "requestId": "r4"})  # no origin
     await _flush(runtime)
-    assert [e for _, e, _ in sink.events] == ["toolbar:secret-value", "toolbar:secret-value"]
-    assert sink.events[0][2] == {
+    assert sink.events == []  # never broadcast (nor logged for replay)
+    assert [(c, label, e) for c, label, e, _ in sink.targeted] == [
+        ("conn-a", "w", "toolbar:secret-value"),
+        ("conn-b", "w", "toolbar:secret-value"),
+    ]
+    assert sink.targeted[0][3] == {
         "componentId": "key",
         "requestId": "r1",
         "action": "reveal",
         "value": "typed-in-browser",
     }
-    assert sink.events[1][2]["action"] == "copy"
+    assert sink.targeted[1][3]["action"] == "copy"
 
 
 async def test_other_events_do_not_overwrite_the_secret(served: Any) -> None:

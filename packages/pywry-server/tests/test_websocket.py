@@ -165,11 +165,14 @@ def test_fresh_page_gets_no_old_events(add_widget, make_client) -> None:
 def test_foreign_origin_is_refused_when_origins_are_listed(add_widget, make_client) -> None:
     add_widget()
     client = make_client(server={"cors_origins": ["https://dash.example.com"]})
-    with (
-        pytest.raises(WebSocketDisconnect) as info,
-        client.websocket_connect("/widget/demo/ws", headers={"Origin": "https://evil.example.net"}),
-    ):
-        pass
+    with client.websocket_connect(
+        "/widget/demo/ws", headers={"Origin": "https://evil.example.net"}
+    ) as socket:
+        reply = socket.receive_json()
+        assert reply["type"] == "error"
+        assert reply["code"] == "forbidden_origin"
+        with pytest.raises(WebSocketDisconnect) as info:
+            socket.receive_json()
     assert info.value.code == 4403
     ws, _, _ = _connect(client, Origin="https://dash.example.com")
     ws.__exit__(None, None, None)

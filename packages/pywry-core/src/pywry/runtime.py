@@ -36,6 +36,15 @@ class Sink(Protocol):
     async def emit(self, label: str, event: str, data: Any) -> None:
         """Deliver ``event`` to every browser viewing ``label``, on every worker."""
 
+    async def send_to(self, connection_id: str, label: str, event: str, data: Any) -> None:
+        """Deliver ``event`` to the one browser connection ``connection_id`` of ``label``.
+
+        Whichever worker holds that socket. Unlike :meth:`emit` the event is not
+        appended to the replay log and reaches no other browser: it is for answers
+        meant only for the page that asked (a ``SecretInput`` reveal). A connection
+        that is gone drops it.
+        """
+
     async def save(self, record: WidgetRecord) -> None:
         """Store or replace a widget record in the state backend."""
 

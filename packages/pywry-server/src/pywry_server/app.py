@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pywry.errors import BackendUnavailableError, WidgetNotFoundError
@@ -15,6 +15,7 @@ from pywry.state import get_worker_id
 from pywry.widgets.page import widget_page
 
 from pywry_server.assets import serve_asset
+from pywry_server.auth import AuthenticationRequired, require_session, unauthorized_response
 from pywry_server.data import serve_widget_data
 from pywry_server.hub import Hub
 from pywry_server.ws import widget_socket
@@ -30,19 +31,25 @@ logger = logging.getLogger("pywry.server")
 
 
 def create_app(
-    *, settings: PyWrySettings, backend_cls: type[StateBackend], runtime: Runtime
+    *,
+    settings: PyWrySettings,
+    backend_cls: type[StateBackend],
+    runtime: Runtime,
+    worker_id: str | None = None,
 ) -> FastAPI:
     """A FastAPI app serving ``runtime``'s widgets, backed by a new ``backend_cls``.
 
     The backend is started and closed by the app's lifespan; add your own routes,
-    middleware and exception handlers to the returned app.
+    middleware and exception handlers to the returned app. ``worker_id`` defaults
+    to this process's (:func:`pywry.state.get_worker_id`); tests that run several
+    workers in one process give each app its own.
     """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         backend = backend_cls.from_settings(settings)
         async with backend:
-            hub = Hub(settings, backend, runtime, get_worker_id())
+            hub = Hub(settings, backend, runtime, worker_id or get_worker_id())
             await hub.start()
             app.state.pywry_hub = hub
             logger.info(
@@ -64,12 +71,12 @@ def create_app(
         allow_methods=["GET", "POST", "OPTIONS"],
         allow_headers=["*"],
     )
-    _add_routes(app, settings.server.widget_prefix)
+    _add_routes(app, settings.server.widget_prefix, auth=settings.deploy.auth_enabled)
     _add_error_handlers(app)
     return app
 
 
-def _add_routes(app: FastAPI, prefix: str) -> None:
+def _add_routes(app: FastAPI, prefix: str, *, auth: bool) -> None:
     async def page(label: str, request: Request) -> HTMLResponse:
         hub: Hub = request.app.state.pywry_hub
         return HTMLResponse(await widget_page(hub.runtime, label, widget_prefix=prefix))
@@ -94,8 +101,12 @@ def _add_routes(app: FastAPI, prefix: str) -> None:
             return JSONResponse({"status": "unavailable", "detail": str(exc)}, status_code=503)
         return JSONResponse({"status": "ready", "worker": hub.worker_id, **hub.backend.describe()})
 
-    app.add_api_route(f"{prefix}/{{label}}", page, methods=["GET"], include_in_schema=False)
-    app.add_api_route(f"{prefix}/{{label}}/data", data, methods=["GET"], include_in_schema=False)
+    # With auth enabled the session is checked before the label: 401, never a 404 hint.
+    guard = [Depends(require_session)] if auth else []
+    for path, endpoint in ((f"{prefix}/{{label}}", page), (f"{prefix}/{{label}}/data", data)):
+        app.add_api_route(
+            path, endpoint, methods=["GET"], dependencies=guard, include_in_schema=False
+        )
     app.add_api_websocket_route(f"{prefix}/{{label}}/ws", widget_socket)
     app.add_api_route("/pywry/assets/{filename}", asset, methods=["GET"], include_in_schema=False)
     app.add_api_route("/healthz", healthz, methods=["GET"])
@@ -113,5 +124,9 @@ def _add_error_handlers(app: FastAPI) -> None:
             headers={"Retry-After": "5"},
         )
 
+    async def unauthorized(request: Request, exc: Exception) -> JSONResponse:
+        return unauthorized_response(str(exc))
+
     app.add_exception_handler(WidgetNotFoundError, not_found)
+    app.add_exception_handler(AuthenticationRequired, unauthorized)
     app.add_exception_handler(BackendUnavailableError, unavailable)

@@ -50,6 +50,8 @@ class Connection:
         self.label = label
         self.client_id = client_id
         self.connection_id = secrets.token_hex(8)
+        #: The user session the socket opened with (auth enabled), else ``None``.
+        self.session_id: str | None = None
         self.state = ConnectionState.CONNECTING
         self._log = log
         self._send_lock = asyncio.Lock()

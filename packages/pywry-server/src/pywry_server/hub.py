@@ -6,7 +6,9 @@ Bus channels (names relative to the backend's own namespace):
   event (already logged with its ``seq``) to whichever worker holds the sockets,
   ``closed`` tells that a widget was removed.
 - ``worker:<id>``: messages for one worker: ``dispatch`` runs a run-time widget's
-  callbacks on the worker that owns it.
+  callbacks on the worker that owns it (with ``origin``, the id of the connection
+  that sent the event); ``direct`` carries a targeted, unlogged event
+  (:meth:`Hub.send_to`) to the one socket ``connection`` that this worker holds.
 """
 
 from __future__ import annotations
@@ -111,6 +113,27 @@ class Hub:
             _WIDGETS, {"kind": "deliver", "label": label, "message": {**message, "seq": seq}}
         )
 
+    async def send_to(self, connection_id: str, label: str, event: str, data: Any) -> None:
+        """One browser connection only; no ``seq``, no replay log, no broadcast.
+
+        A socket on another worker is reached through that worker's own bus
+        channel (found in the backend's connection routing).
+        """
+        message = {"type": "event", "event": event, "data": data}
+        connection = self._connections.get(connection_id)
+        if connection is not None:
+            if connection.label == label:
+                await connection.send(message)
+            return
+        record = await self.backend.connections.get(connection_id)
+        if record is None or record.widget_id != label:
+            logger.info("Targeted %s for a connection of %r that is gone: dropped", event, label)
+            return
+        await self.backend.events.publish(
+            f"worker:{record.worker_id}",
+            {"kind": "direct", "label": label, "connection": connection_id, "message": message},
+        )
+
     async def save(self, record: WidgetRecord) -> None:
         ttl = self.settings.deploy.widget_ttl
         await self.backend.widgets.register(record, ttl=ttl)
@@ -205,13 +228,23 @@ class Hub:
         label = connection.label
         widget = self.runtime.get(label)
         if widget is not None:
-            self.spawn(widget.dispatch(event, data), name=f"pywry-callback:{label}:{event}")
+            self.spawn(
+                widget.dispatch(event, data, origin=connection.connection_id),
+                name=f"pywry-callback:{label}:{event}",
+            )
             return "ok"
         owner = await self.backend.connections.owner_of(label)
         if owner is None or not await self.backend.workers.is_alive(owner):
             return "unavailable"
         await self.backend.events.publish(
-            f"worker:{owner}", {"kind": "dispatch", "label": label, "event": event, "data": data}
+            f"worker:{owner}",
+            {
+                "kind": "dispatch",
+                "label": label,
+                "event": event,
+                "data": data,
+                "origin": connection.connection_id,
+            },
         )
         return "ok"
 
@@ -232,11 +265,22 @@ class Hub:
             widget = self.runtime.get(label)
             if widget is not None:
                 self.spawn(
-                    widget.dispatch(str(message["event"]), message.get("data")),
+                    widget.dispatch(
+                        str(message["event"]), message.get("data"), origin=_text(message, "origin")
+                    ),
                     name=f"pywry-callback:{label}",
                 )
+        elif kind == "direct":
+            target = self._connections.get(str(message.get("connection")))
+            if target is not None and target.label == label:
+                await target.send(message["message"])
         elif kind == "closed":
             reason = str(message.get("reason") or "The widget was closed")
             for connection in self.local_connections(label):
                 await connection.send_unavailable(reason)
                 await connection.close(CLOSE_UNAVAILABLE, "widget unavailable")
+
+
+def _text(message: dict[str, Any], key: str) -> str | None:
+    value = message.get(key)
+    return value if isinstance(value, str) else None

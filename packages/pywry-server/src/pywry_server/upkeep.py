@@ -13,7 +13,8 @@ Every ``CONNECTION_TTL / 3`` seconds (between 1 and 10 s) each worker:
 4. tells sockets of a widget that became unavailable (closed, or its owner worker's
    heartbeat expired) and closes them;
 5. once per interval across all workers (a claim decides which), removes the
-   widgets whose owner worker is dead and tells every worker's browsers.
+   widgets whose owner worker is dead and tells every worker's browsers;
+6. with auth enabled, closes (4401) sockets whose user session is gone.
 
 Step 4 acts on a widget only when two rounds in a row found it gone, so a backend
 that just restarted empty (every worker re-registers within one round) is not
@@ -30,6 +31,8 @@ from collections import defaultdict
 from typing import TYPE_CHECKING
 
 from pywry.errors import BackendError
+
+from pywry_server.auth import close_expired_sockets
 
 if TYPE_CHECKING:
     from pywry_server.connection import Connection
@@ -78,6 +81,8 @@ class Upkeep:
                     await connection.sync(newest)
         if await self.hub.backend.events.claim("reap", ttl=self.interval * 0.9):
             await self._reap(alive)
+        if self.hub.settings.deploy.auth_enabled:
+            await close_expired_sockets(self.hub)
 
     async def _renew(self) -> None:
         hub, deploy = self.hub, self.hub.settings.deploy

@@ -10,6 +10,12 @@ from typing import TYPE_CHECKING
 from pywry.errors import BackendUnavailableError
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from pywry_server.auth import (
+    CLOSE_UNAUTHORIZED,
+    close_unauthorized,
+    current_session,
+    session_still_valid,
+)
 from pywry_server.connection import Connection
 from pywry_server.protocol import Event, Hello, Ping, ProtocolError, parse_frame
 
@@ -38,14 +44,21 @@ def origin_allowed(origin: str | None, host: str | None, allowed: list[str]) -> 
 async def widget_socket(websocket: WebSocket, label: str) -> None:
     hub: Hub = websocket.app.state.pywry_hub
     server = hub.settings.server
-    if not origin_allowed(
-        websocket.headers.get("origin"), websocket.headers.get("host"), server.cors_origins
-    ):
-        logger.warning("Refused WebSocket from origin %r", websocket.headers.get("origin"))
-        await websocket.close(code=CLOSE_FORBIDDEN)
+    origin = websocket.headers.get("origin")
+    await websocket.accept()  # then refuse with a close code: a refused handshake is a bare 1006
+    if not origin_allowed(origin, websocket.headers.get("host"), server.cors_origins):
+        logger.warning("Refused WebSocket from origin %r", origin)
+        await _refuse(websocket, CLOSE_FORBIDDEN, "forbidden_origin", f"Origin {origin!r} refused")
         return
-    await websocket.accept()
+    session_id: str | None = None
     try:
+        if hub.settings.deploy.auth_enabled:  # before the lookup, so labels do not leak
+            session = await current_session(websocket)
+            if session is None:
+                message = "A valid session is required; log in first"
+                await _refuse(websocket, CLOSE_UNAUTHORIZED, "unauthorized", message)
+                return
+            session_id = session.session_id
         known = hub.runtime.get(label) is not None or await hub.lookup(label) is not None
         reason = await hub.unavailable_reason(label) if known else None
     except BackendUnavailableError:
@@ -58,6 +71,7 @@ async def widget_socket(websocket: WebSocket, label: str) -> None:
     if not _CLIENT_ID.match(client_id):
         client_id = Connection.new_client_id()
     connection = Connection(websocket, label, client_id, hub.backend.events)
+    connection.session_id = session_id
     if reason is not None:
         await connection.send_unavailable(reason)
         await connection.close(CLOSE_UNKNOWN_WIDGET, "widget unavailable")
@@ -138,6 +152,9 @@ async def _handle(hub: Hub, connection: Connection, text: str, max_bytes: int) -
         await _error(connection, ProtocolError("bad_message", "'hello' is only valid first"))
     elif isinstance(frame, Event):
         try:
+            if not await session_still_valid(hub, connection):
+                await close_unauthorized(connection)
+                raise WebSocketDisconnect(CLOSE_UNAUTHORIZED)
             status = await hub.receive_event(connection, frame.event, frame.data, frame.id)
         except BackendUnavailableError as exc:
             await _error(connection, ProtocolError("unavailable", str(exc), frame.id))

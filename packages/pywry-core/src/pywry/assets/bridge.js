@@ -116,6 +116,13 @@
     socket.onclose = function (ev) {
       clearInterval(pingTimer);
       socket = null;
+      if (ev.code === 4401) {
+        // No valid session (never had one, logged out, or it expired): retrying won't help.
+        stopped = true;
+        setState('closed');
+        showUnavailable('Your session has expired. Reload the page or log in again.');
+        return;
+      }
       if (ev.code === 4404 || ev.code === 4403) {
         stopped = true;
         setState('closed');

@@ -5,6 +5,9 @@ browsers send (``toolbar:state``, ``toolbar:secret-reveal``, ``toolbar:secret-co
 and keeps every :class:`~pywry.toolbar.SecretInput` value in this Python process
 only: the page never holds it; a reveal or copy asks for it and gets one
 ``toolbar:secret-value`` event back, tagged with the asking page's ``requestId``.
+That answer goes to the asking browser connection alone (``reply``, the server's
+targeted send): it is neither broadcast to other viewers nor stored in the
+backend's replay log.
 """
 
 from __future__ import annotations
@@ -41,9 +44,12 @@ class ToolbarSession:
         runtime: Runtime,
         emit: Callable[[str, Any], None],
         toolbars: Callable[[], Iterable[Toolbar]],
+        *,
+        reply: Callable[[str, str, Any], None],
     ) -> None:
         self._runtime = runtime
         self._emit = emit
+        self._reply = reply
         self._toolbars = toolbars
         self._secrets: dict[str, str | None] = {}
         self._pending: dict[str, Future[ToolbarState]] = {}
@@ -92,14 +98,18 @@ class ToolbarSession:
         return sent
 
     # -- browser events ----------------------------------------------------------
-    async def receive(self, event: str, data: Any) -> None:
-        """Handle the toolbar part of a browser event (before user callbacks run)."""
+    async def receive(self, event: str, data: Any, *, origin: str | None = None) -> None:
+        """Handle the toolbar part of a browser event (before user callbacks run).
+
+        ``origin`` is the connection id of the browser that sent it; a secret is
+        only ever sent back there.
+        """
         if not isinstance(data, dict):
             return
         if event == "toolbar:state":
             self._resolve(data)
         elif event in _SECRET_ACTIONS:
-            self._reveal(_SECRET_ACTIONS[event], data)
+            self._reveal(_SECRET_ACTIONS[event], data, origin)
         else:
             self._store_submitted_secret(event, data)
 
@@ -112,16 +122,22 @@ class ToolbarSession:
             with self._lock:
                 self._secrets[component_id] = data["value"]
 
-    def _reveal(self, action: str, data: dict[str, Any]) -> None:
+    def _reveal(self, action: str, data: dict[str, Any], origin: str | None) -> None:
         component_id, request_id = data.get("componentId"), data.get("requestId")
         if not isinstance(component_id, str) or not isinstance(request_id, str):
+            return
+        if origin is None:
+            logger.warning(
+                "%s of %r without an asking connection: not answered", action, component_id
+            )
             return
         try:
             value = self.secret(component_id)
         except KeyError:
             logger.warning("%s asked for unknown SecretInput %r", action, component_id)
             return
-        self._emit(
+        self._reply(
+            origin,
             "toolbar:secret-value",
             {
                 "componentId": component_id,

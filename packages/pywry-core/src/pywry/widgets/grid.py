@@ -124,11 +124,11 @@ class DataFrameWidget(DataWidget):
         )
 
     # -- browser to Python -----------------------------------------------------
-    async def dispatch(self, event: str, data: Any) -> int:
+    async def dispatch(self, event: str, data: Any, *, origin: str | None = None) -> int:
         """Apply ``grid:cell-edit`` to the stored data, then run the callbacks."""
         if event == "grid:cell-edit":
             self._apply_edit(data)
-        return await super().dispatch(event, data)
+        return await super().dispatch(event, data, origin=origin)
 
     def _apply_edit(self, data: Any) -> None:
         try:

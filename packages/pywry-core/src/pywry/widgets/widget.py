@@ -67,7 +67,9 @@ class Widget:
         self.payload: dict[str, Any] = dict(payload or {})
         self.owner = owner
         self._callbacks: dict[str, list[Callback]] = {}
-        self._toolbar_session = ToolbarSession(runtime, self.emit, lambda: self.toolbars)
+        self._toolbar_session = ToolbarSession(
+            runtime, self.emit, lambda: self.toolbars, reply=self._send_to
+        )
         for event, fn in (callbacks or {}).items():
             self.on(event, fn)
 
@@ -112,12 +114,14 @@ class Widget:
         """Events that have callbacks."""
         return sorted(self._callbacks)
 
-    async def dispatch(self, event: str, data: Any) -> int:
+    async def dispatch(self, event: str, data: Any, *, origin: str | None = None) -> int:
         """Run the callbacks of ``event`` (one failing never stops the others).
 
+        ``origin`` is the id of the browser connection that sent the event (the
+        server passes it; answers meant for that page alone go back to it).
         Returns the number of callbacks that ran.
         """
-        await self._toolbar_session.receive(event, data)
+        await self._toolbar_session.receive(event, data, origin=origin)
         callbacks = list(self._callbacks.get(event, ()))
         await invoke_all(callbacks, data, event, self._label, executor=self._runtime.executor)
         return len(callbacks)
@@ -136,6 +140,16 @@ class Widget:
             logger.debug("emit(%r) on %r before the server started: dropped", event, self._label)
             return
         self._runtime.schedule(lambda: sink.emit(self._label, event, payload))
+
+    def _send_to(self, connection_id: str, event: str, data: Any) -> None:
+        """Send ``event`` to one browser connection only: not broadcast, not logged."""
+        validate_event_name(event)
+        payload = _json.to_jsonable(data)
+        sink = self._runtime.sink
+        if sink is None:
+            logger.debug("send_to(%r) on %r before the server started: dropped", event, self._label)
+            return
+        self._runtime.schedule(lambda: sink.send_to(connection_id, self._label, event, payload))
 
     def alert(
         self,

@@ -1,0 +1,186 @@
+"""Session authentication for deploy mode (``PYWRY_DEPLOY__AUTH_ENABLED=true``).
+
+PyWry does not check passwords: your own login route decides who the user is and
+calls :func:`create_session`; PyWry then requires that session on widget pages,
+widget data and WebSockets. Sessions are :class:`~pywry.state.records.SessionRecord`
+entries in the state backend (so every worker accepts them) and expire
+``PYWRY_DEPLOY__SESSION_TTL`` seconds after their last use.
+
+A request carries its session in the ``pywry_session`` cookie, or, for API
+clients, in an ``Authorization: Bearer <session id>`` header. Use means a page or
+data request, or an event sent over a WebSocket; an open page that sends nothing
+does not keep its session alive, and its socket is closed with code 4401 by the
+next upkeep round once the session is gone.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from typing import TYPE_CHECKING, Any
+
+from fastapi import Request, Response
+from fastapi.responses import JSONResponse
+from pywry.state.records import SessionRecord
+from starlette.requests import HTTPConnection
+
+if TYPE_CHECKING:
+    from pywry_server.connection import Connection
+    from pywry_server.hub import Hub
+
+__all__ = [
+    "CLOSE_UNAUTHORIZED",
+    "COOKIE_NAME",
+    "AuthenticationRequired",
+    "close_expired_sockets",
+    "close_unauthorized",
+    "create_session",
+    "current_session",
+    "end_session",
+    "require_session",
+    "session_id_of",
+    "session_still_valid",
+    "unauthorized_response",
+]
+
+#: The cookie that carries the session id (HttpOnly, SameSite=Lax, Secure over HTTPS).
+COOKIE_NAME = "pywry_session"
+#: WebSocket close code for a missing, unknown or expired session (the bridge stops).
+CLOSE_UNAUTHORIZED = 4401
+_SESSION_ID = re.compile(r"^[A-Za-z0-9_\-]{16,128}$")
+
+
+class AuthenticationRequired(Exception):
+    """Raised by :func:`require_session`; the app answers ``401 unauthorized``."""
+
+    def __init__(self, detail: str = "A valid session is required; log in first") -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+def unauthorized_response(detail: str) -> JSONResponse:
+    """The 401 body every protected route answers with."""
+    return JSONResponse(
+        {"error": "unauthorized", "detail": detail},
+        status_code=401,
+        headers={"WWW-Authenticate": 'Bearer realm="pywry"', "Cache-Control": "no-store"},
+    )
+
+
+def _hub(conn: HTTPConnection) -> Hub:
+    hub: Hub | None = getattr(conn.app.state, "pywry_hub", None)
+    if hub is None:
+        raise RuntimeError(
+            "PyWry sessions need the app from get_server_app() with its lifespan running "
+            "(mounting it inside another app skips the lifespan)"
+        )
+    return hub
+
+
+def session_id_of(conn: HTTPConnection) -> str | None:
+    """The session id a request or socket presents: the Bearer header, else the cookie.
+
+    Values that cannot be a session id are ignored (never looked up).
+    """
+    scheme, _, token = conn.headers.get("authorization", "").partition(" ")
+    candidate = token.strip() if scheme.lower() == "bearer" else ""
+    candidate = candidate or conn.cookies.get(COOKIE_NAME, "")
+    return candidate if _SESSION_ID.match(candidate) else None
+
+
+def _secure(conn: HTTPConnection) -> bool:
+    """HTTPS directly, or behind a proxy that says so (the cookie gets ``Secure``)."""
+    forwarded = conn.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
+    return conn.url.scheme in {"https", "wss"} or forwarded == "https"
+
+
+async def create_session(
+    request: Request, response: Response, *, user: str = "", data: dict[str, Any] | None = None
+) -> str:
+    """Start a session for ``user`` and set its cookie on ``response``; returns its id.
+
+    Call it from your own login route once you have checked the user. The id can
+    also be handed to API clients, which send it as ``Authorization: Bearer <id>``.
+    """
+    hub = _hub(request)
+    session_id = secrets.token_urlsafe(32)
+    record = SessionRecord(session_id=session_id, user=user, data=data or {})
+    await hub.backend.sessions.create(record, ttl=hub.settings.deploy.session_ttl)
+    response.set_cookie(
+        COOKIE_NAME,
+        session_id,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=_secure(request),
+    )
+    return session_id
+
+
+async def end_session(request: Request, response: Response) -> bool:
+    """Log out: delete the request's session everywhere and clear its cookie.
+
+    Returns ``True`` if there was a session to delete. Sockets using it are closed
+    with code 4401 at the next upkeep round or at their next event.
+    """
+    session_id = session_id_of(request)
+    removed = False
+    if session_id is not None:
+        removed = await _hub(request).backend.sessions.remove(session_id)
+    response.delete_cookie(
+        COOKIE_NAME, path="/", httponly=True, samesite="lax", secure=_secure(request)
+    )
+    return removed
+
+
+async def current_session(conn: HTTPConnection) -> SessionRecord | None:
+    """The valid session of a request (or socket), or ``None``; renews its TTL."""
+    session_id = session_id_of(conn)
+    if session_id is None:
+        return None
+    hub = _hub(conn)
+    if not await hub.backend.sessions.touch(session_id, ttl=hub.settings.deploy.session_ttl):
+        return None
+    return await hub.backend.sessions.get(session_id)
+
+
+async def require_session(request: Request) -> SessionRecord | None:
+    """FastAPI dependency: the session, or 401 when auth is enabled and there is none.
+
+    With auth disabled it returns the session if there is one and never refuses,
+    so ``dependencies=[Depends(require_session)]`` on your own routes follows the
+    ``PYWRY_DEPLOY__AUTH_ENABLED`` setting like PyWry's routes do.
+    """
+    session = await current_session(request)
+    if session is None and _hub(request).settings.deploy.auth_enabled:
+        raise AuthenticationRequired()
+    return session
+
+
+async def session_still_valid(hub: Hub, connection: Connection) -> bool:
+    """Renew the session of a socket that sent an event; ``False`` if it is gone."""
+    if connection.session_id is None:
+        return True
+    ttl = hub.settings.deploy.session_ttl
+    return await hub.backend.sessions.touch(connection.session_id, ttl=ttl)
+
+
+async def close_expired_sockets(hub: Hub) -> None:
+    """Close (4401) this worker's sockets whose session expired or was ended (upkeep)."""
+    by_session: dict[str, list[Connection]] = {}
+    for connection in hub.local_connections():
+        if connection.session_id is not None:
+            by_session.setdefault(connection.session_id, []).append(connection)
+    for session_id, connections in by_session.items():
+        if await hub.backend.sessions.get(session_id) is not None:
+            continue
+        for connection in connections:
+            await close_unauthorized(connection)
+
+
+async def close_unauthorized(connection: Connection) -> None:
+    """Tell the browser why, then close with :data:`CLOSE_UNAUTHORIZED`."""
+    await connection.send(
+        {"type": "error", "code": "unauthorized", "message": "The session expired or was ended"}
+    )
+    await connection.close(CLOSE_UNAUTHORIZED, "session expired")
