@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from pywry import inline
-from pywry.errors import WidgetError, WidgetNotFoundError
+from pywry.errors import InvalidEventError, WidgetError, WidgetNotFoundError
 from pywry.runtime import current_runtime
 
 
@@ -114,3 +114,14 @@ def test_emit_before_server_starts_is_harmless() -> None:
     widget = inline.show("<p>x</p>")
     widget.emit("app:tick", {"n": 1})
     widget.alert("hello")
+
+
+def test_confirm_alert_needs_a_user_reply_event() -> None:
+    widget = inline.show("<p>x</p>", label="confirm-check")
+    with pytest.raises(InvalidEventError, match="reply_event"):
+        widget.alert("Sure?", "confirm")
+    with pytest.raises(InvalidEventError, match="reserved namespace"):
+        widget.alert("Sure?", "confirm", reply_event="pywry:answer")
+    with pytest.raises(InvalidEventError, match="only used with type='confirm'"):
+        widget.alert("Hi", reply_event="app:answer")
+    widget.alert("Sure?", "confirm", reply_event="app:answer")

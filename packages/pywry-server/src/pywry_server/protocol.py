@@ -34,7 +34,6 @@ __all__ = [
 BROWSER_RESERVED_ALLOWED = frozenset(
     {
         "pywry:ready",
-        "pywry:alert-reply",
         "toolbar:state",
         "toolbar:secret-reveal",
         "toolbar:secret-copy",

@@ -163,12 +163,12 @@
 
   /* ---- reserved events ------------------------------------------------------ */
 
-  function toast(message, type, title, duration) {
+  function toast(message, type, title, duration, replyEvent) {
     var box = document.getElementById('pywry-toasts');
     if (!box) return;
     var el = document.createElement('div');
     el.className = 'pywry-toast pywry-toast--' + (type || 'info');
-    el.setAttribute('role', type === 'error' ? 'alert' : 'status');
+    el.setAttribute('role', type === 'error' || type === 'confirm' ? 'alert' : 'status');
     if (title) {
       var strong = document.createElement('strong');
       strong.textContent = title;
@@ -178,7 +178,24 @@
     text.textContent = message;
     el.appendChild(text);
     box.appendChild(el);
-    setTimeout(function () { el.remove(); }, duration || 4000);
+    if (type !== 'confirm') {
+      setTimeout(function () { el.remove(); }, duration || 4000);
+      return;
+    }
+    // A confirm stays until answered; the answer goes to Python as replyEvent.
+    var actions = document.createElement('div');
+    actions.className = 'pywry-toast-actions';
+    [['OK', true], ['Cancel', false]].forEach(function (choice) {
+      var button = document.createElement('button');
+      button.type = 'button';
+      button.textContent = choice[0];
+      button.addEventListener('click', function () {
+        el.remove();
+        if (replyEvent) api.emit(replyEvent, { confirmed: choice[1], message: message });
+      });
+      actions.appendChild(button);
+    });
+    el.appendChild(actions);
   }
 
   function showUnavailable(reason) {
@@ -210,7 +227,9 @@
     setTimeout(function () { URL.revokeObjectURL(link.href); link.remove(); }, 1000);
   });
 
-  api.on('pywry:alert', function (d) { toast(d.message, d.type, d.title, d.duration); });
+  api.on('pywry:alert', function (d) {
+    toast(d.message, d.type, d.title, d.duration, d.replyEvent);
+  });
 
   api.on('pywry:set-content', function (d) {
     var target = document.querySelector(d.selector || '#pywry-body');

@@ -26,7 +26,7 @@ logger = logging.getLogger("pywry.widget")
 
 #: ``namespace:name``; the name may itself contain ``:`` (``grid:cell-click``).
 EVENT_PATTERN = re.compile(r"^[A-Za-z0-9_\-]+:[A-Za-z0-9_\-:.]+$")
-AlertKind = Literal["info", "success", "warning", "error"]
+AlertKind = Literal["info", "success", "warning", "error", "confirm"]
 
 
 def validate_event_name(event: str) -> str:
@@ -158,11 +158,37 @@ class Widget:
         *,
         title: str | None = None,
         duration_ms: int = 4000,
+        reply_event: str | None = None,
     ) -> None:
-        """Show a toast in every browser viewing this widget."""
+        """Show a toast in every browser viewing this widget.
+
+        ``type="confirm"`` shows OK and Cancel buttons and stays until one is clicked;
+        the click emits ``reply_event`` (your own ``namespace:name``) to Python with
+        ``{"confirmed": bool, "message": message}``.
+        """
+        if type == "confirm":
+            if reply_event is None:
+                raise InvalidEventError(
+                    "alert(type='confirm') needs reply_event='namespace:name' to receive "
+                    "the answer, for example reply_event='app:delete-confirmed'"
+                )
+            from pywry.toolbar.base import check_user_event
+
+            try:
+                check_user_event(reply_event)
+            except ValueError as exc:
+                raise InvalidEventError(str(exc)) from exc
+        elif reply_event is not None:
+            raise InvalidEventError("reply_event is only used with type='confirm'")
         self.emit(
             "pywry:alert",
-            {"message": message, "type": type, "title": title, "duration": duration_ms},
+            {
+                "message": message,
+                "type": type,
+                "title": title,
+                "duration": duration_ms,
+                "replyEvent": reply_event,
+            },
         )
 
     def update(self, content: str) -> None:
