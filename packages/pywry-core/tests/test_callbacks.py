@@ -74,3 +74,25 @@ async def test_errors_are_logged_and_do_not_stop_others(caplog: pytest.LogCaptur
     assert failures == 2
     assert seen == ["ok"]
     assert "bad" in caplog.text and "bad_async" in caplog.text
+
+
+def test_arity_cache_does_not_keep_callbacks_alive() -> None:
+    import gc
+    import weakref
+
+    from pywry.callbacks import accepted_arity
+
+    def make() -> Any:
+        captured = [0]
+
+        def cb(data: Any, event_type: str) -> None:
+            captured.append(data)
+
+        return cb
+
+    fn = make()
+    assert accepted_arity(fn) == 2
+    ref = weakref.ref(fn)
+    del fn
+    gc.collect()
+    assert ref() is None

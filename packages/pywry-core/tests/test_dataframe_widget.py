@@ -86,6 +86,17 @@ def test_update_columns_stores_column_options(grid) -> None:
         grid.update_columns({"price": {"colour": "red"}})
 
 
+def test_a_rejected_update_columns_changes_no_column(grid) -> None:
+    with pytest.raises(ValueError, match="Unknown column option"):
+        grid.update_columns({"qty": {"title": "Quantity"}, "price": {"colour": "red"}})
+    with pytest.raises(ValueError, match="Unknown column"):
+        grid.update_columns({"qty": {"title": "Quantity"}, "missing": {"width": 10}})
+    grid.update_columns({"price": {"width": 80}})
+    columns = _document(grid)["table"]["columns"]
+    assert "title" not in columns[1]
+    assert columns[2]["width"] == 80
+
+
 async def test_cell_edit_from_a_browser_is_kept_and_callbacks_run(grid) -> None:
     seen: list[dict] = []
 

@@ -53,6 +53,20 @@ def test_derived_labels_depend_on_title_and_call_site() -> None:
     assert len({a.label, b.label, c.label}) == 3
 
 
+def test_call_site_in_a_package_named_like_pywry_counts() -> None:
+    import pywry
+
+    beside = Path(pywry.__file__).resolve().parent.with_name("pywry_app") / "app.py"
+    code = compile(
+        'a = show("<p>a</p>", title="Same")\nb = show("<p>b</p>", title="Same")\n',
+        str(beside),
+        "exec",
+    )
+    scope = {"show": inline.show}
+    exec(code, scope)
+    assert scope["a"].label != scope["b"].label
+
+
 def test_derived_labels_are_the_same_in_every_process(tmp_path: Path) -> None:
     script = tmp_path / "my_app.py"
     script.write_text(

@@ -63,6 +63,16 @@ def test_update_traces_and_update_figure(chart) -> None:
     chart.reset_zoom()  # nothing stored; harmless without a server
 
 
+def test_a_rejected_update_traces_changes_no_trace() -> None:
+    fig = go.Figure([go.Scatter(x=[1], y=[1]), go.Scatter(x=[2], y=[2])])
+    chart = inline.show_plotly(fig, title="Two traces")
+    with pytest.raises(IndexError, match="trace 5"):
+        chart.update_traces({"opacity": 0.5}, indices=[0, 5])
+    chart.update_layout(title="Changed")
+    traces = _document(chart)["figure"]["data"]
+    assert all("opacity" not in trace for trace in traces)
+
+
 def test_templates_respect_a_chosen_template() -> None:
     plain = go.Figure().to_plotly_json()
     assert theme_templates(plain, None) is not None

@@ -10,6 +10,7 @@ worker that made them.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import secrets
 import sys
@@ -20,7 +21,9 @@ from pywry.errors import WidgetError
 __all__ = ["LABEL_PATTERN", "derive_label", "validate_label"]
 
 LABEL_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$")
-_PYWRY_ROOT = str(Path(__file__).resolve().parent)
+#: Frames in files under this directory are PyWry's own (the separator keeps a sibling
+#: such as ``pywry_app/`` out).
+_PYWRY_ROOT = str(Path(__file__).resolve().parent) + os.sep
 
 
 def validate_label(label: str) -> str:

@@ -9,9 +9,11 @@ stops the callbacks after it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import inspect
 import logging
+import weakref
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor
 from typing import Any
@@ -23,7 +25,10 @@ logger = logging.getLogger("pywry.callbacks")
 Callback = Callable[..., Any]
 
 
-@functools.cache
+#: Arity per callback, held weakly so callbacks of closed widgets can be freed.
+_arities: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()
+
+
 def _arity_of(fn: Callback) -> int:
     try:
         params = inspect.signature(fn).parameters.values()
@@ -44,9 +49,13 @@ def _arity_of(fn: Callback) -> int:
 def accepted_arity(fn: Callback) -> int:
     """How many of ``(data, event_type, label)`` ``fn`` takes (0 to 3)."""
     try:
-        return _arity_of(fn)
-    except TypeError:  # unhashable callable
-        return _arity_of.__wrapped__(fn)
+        return _arities[fn]
+    except (KeyError, TypeError):  # not seen yet, or not weak-referenceable / hashable
+        pass
+    arity = _arity_of(fn)
+    with contextlib.suppress(TypeError):
+        _arities[fn] = arity
+    return arity
 
 
 def _is_async(fn: Callback) -> bool:

@@ -294,8 +294,7 @@ class PyWrySettings(BaseSettings):
 
 
 def _describe(error: Any, files: _FileSource | None) -> str:
-    loc = tuple(str(part) for part in error["loc"] if not isinstance(part, int))
-    loc = loc[:2]
+    loc = tuple(str(part) for part in error["loc"] if not isinstance(part, int))[:2]
     message = str(error["msg"]).removeprefix("Value error, ")
     value = error.get("input")
     shown = "" if isinstance(value, dict) or value is None else f"={value!r}"

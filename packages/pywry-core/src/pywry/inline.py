@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pywry._labels import derive_label, validate_label
 from pywry.callbacks import Callback
@@ -38,11 +38,12 @@ __all__ = [
 ]
 
 Callbacks = Mapping[str, Callback]
+W = TypeVar("W", bound=Widget)
 _server_state: dict[str, Any] = {}
 
 
 def _register(
-    cls: type[Widget],
+    cls: type[W],
     *,
     kind: str,
     title: str,
@@ -51,7 +52,7 @@ def _register(
     toolbars: Sequence[Toolbar] | None,
     callbacks: Callbacks | None,
     payload: dict[str, Any],
-) -> Widget:
+) -> W:
     runtime = current_runtime()
     serving = runtime.serving
     chosen = validate_label(label) if label else derive_label(kind, title, unique=serving)
@@ -110,7 +111,7 @@ def show_plotly(
     template; ``True`` always; ``False`` never.
     """
     figure = figure_to_dict(fig)
-    widget = _register(
+    return _register(
         PlotlyWidget,
         kind="plotly",
         title=title,
@@ -124,8 +125,6 @@ def show_plotly(
             "templates": theme_templates(figure, theme_template),
         },
     )
-    assert isinstance(widget, PlotlyWidget)
-    return widget
 
 
 def show_dataframe(
@@ -158,7 +157,7 @@ def show_dataframe(
         index=index,
         column_joiner=column_joiner,
     )
-    widget = _register(
+    return _register(
         DataFrameWidget,
         kind="dataframe",
         title=title,
@@ -168,8 +167,6 @@ def show_dataframe(
         callbacks=callbacks,
         payload={"table": table, "options": options},
     )
-    assert isinstance(widget, DataFrameWidget)
-    return widget
 
 
 def _prefix() -> str:

@@ -16,8 +16,6 @@ from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from pywry.errors import WidgetNotFoundError
-
 if TYPE_CHECKING:
     from pywry.state.records import WidgetRecord
     from pywry.widgets.widget import Widget
@@ -73,8 +71,7 @@ class Runtime:
             self._widgets[widget.label] = widget
         if replaced:
             logger.info("Widget %r replaced by a new show() call", widget.label)
-        if self._sink is not None:
-            self.schedule(lambda: self._save(widget))
+        self.schedule(lambda: self._save(widget))
 
     async def _save(self, widget: Widget) -> None:
         if self._sink is not None:
@@ -86,12 +83,6 @@ class Runtime:
 
     def get(self, label: str) -> Widget | None:
         return self._widgets.get(label)
-
-    def require(self, label: str) -> Widget:
-        widget = self._widgets.get(label)
-        if widget is None:
-            raise WidgetNotFoundError(label, list(self._widgets))
-        return widget
 
     def widgets(self) -> list[Widget]:
         with self._lock:

@@ -3,6 +3,7 @@
  * window.pywry.emit(event, data)   send an event to the widget's Python callbacks
  * window.pywry.on(event, handler)  run handler(data, event) when Python emits event
  * window.pywry.off(event, handler)
+ * window.pywry.fetchData(digest)  Promise of the widget's data document (chart, grid)
  *
  * Reconnects with exponential back-off; events sent while away are kept and resent
  * (the server runs each once), events missed while away are replayed by sequence
@@ -157,7 +158,14 @@
     off: function (event, fn) {
       handlers[event] = (handlers[event] || []).filter(function (h) { return h !== fn; });
     },
-    pending: function () { return unacked.length; }
+    pending: function () { return unacked.length; },
+    fetchData: function (digest) {
+      var url = config.dataPath + (digest ? '?v=' + encodeURIComponent(digest) : '');
+      return fetch(url, { credentials: 'same-origin' }).then(function (r) {
+        if (!r.ok) throw new Error('widget data: HTTP ' + r.status);
+        return r.json();
+      });
+    }
   };
   window.pywry = api;
 

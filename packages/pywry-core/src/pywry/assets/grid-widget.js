@@ -36,17 +36,6 @@
   var lastSorters = '[]';
   var countLabel = null;
 
-  function dataUrl(digest) {
-    return config.dataPath + (digest ? '?v=' + encodeURIComponent(digest) : '');
-  }
-
-  function fetchDocument(digest) {
-    return fetch(dataUrl(digest), { credentials: 'same-origin' }).then(function (r) {
-      if (!r.ok) throw new Error('grid data: HTTP ' + r.status);
-      return r.json();
-    });
-  }
-
   function toObjects(rows) {
     var out = new Array(rows.length);
     for (var i = 0; i < rows.length; i++) {
@@ -266,7 +255,7 @@
     if (d.table) {
       replaceTable(d.table);
     } else {
-      fetchDocument(d.digest).then(function (doc) { replaceTable(doc.table); });
+      pywry.fetchData(d.digest).then(function (doc) { replaceTable(doc.table); });
     }
   });
 
@@ -281,7 +270,7 @@
 
   pywry.on('grid:export-csv', function (d) { exportCsv(d && d.filename ? d.filename : options.csvFilename); });
 
-  fetchDocument(config.dataDigest).then(build).catch(function (err) {
+  pywry.fetchData(config.dataDigest).then(build).catch(function (err) {
     console.error('[pywry] grid data could not be loaded', err);
     holder.textContent = 'The table could not be loaded.';
   });

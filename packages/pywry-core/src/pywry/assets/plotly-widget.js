@@ -25,14 +25,6 @@
   var lastHover = '';
   var drawn = false;
 
-  function fetchDocument(digest) {
-    var url = config.dataPath + (digest ? '?v=' + encodeURIComponent(digest) : '');
-    return fetch(url, { credentials: 'same-origin' }).then(function (r) {
-      if (!r.ok) throw new Error('figure data: HTTP ' + r.status);
-      return r.json();
-    });
-  }
-
   function plotConfig() {
     return Object.assign({ responsive: true, displaylogo: false }, spec.config || {});
   }
@@ -130,7 +122,7 @@
     };
   }
 
-  fetchDocument(config.dataDigest).then(function (doc) {
+  pywry.fetchData(config.dataDigest).then(function (doc) {
     load(doc);
     return quietly(Plotly.newPlot(plot, spec.figure.data || [], themedLayout(), plotConfig()));
   }).then(function () {
@@ -149,7 +141,7 @@
       load({ figure: d.figure, config: d.config, templates: spec.templates });
       draw();
     } else {
-      fetchDocument(d.digest).then(function (doc) { load(doc); draw(); });
+      pywry.fetchData(d.digest).then(function (doc) { load(doc); draw(); });
     }
   });
 

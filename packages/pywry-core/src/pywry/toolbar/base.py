@@ -23,6 +23,7 @@ __all__ = [
     "Element",
     "attrs",
     "check_user_event",
+    "number_text",
     "stable_id",
 ]
 
@@ -61,6 +62,13 @@ def attrs(**values: Any) -> str:
         text = value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
         parts.append(f'{name}="{html.escape(text, quote=True)}"')
     return " ".join(parts)
+
+
+def number_text(value: float | None) -> str | None:
+    """A number as an HTML attribute value: ``3`` rather than ``3.0``; ``None`` stays."""
+    if value is None:
+        return None
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
 def stable_id(kind: str, *parts: str) -> str:

@@ -64,20 +64,25 @@ class Button(Component):
         )
 
 
-class Select(_Choices):
+class _OneChoice(_Choices):
+    """A component with at most one ``selected`` value among its ``options``."""
+
+    selected: str | None = None
+
+    @model_validator(mode="after")
+    def _selected_is_an_option(self) -> _OneChoice:
+        if self.selected is not None:
+            self.check_chosen([self.selected])
+        return self
+
+
+class Select(_OneChoice):
     """A drop-down of ``options``. ``searchable`` adds a box that filters the options."""
 
     kind: ClassVar[str] = "select"
     payload: ClassVar[str] = '{"value": str, "componentId": str}'
 
-    selected: str | None = None
     searchable: bool = False
-
-    @model_validator(mode="after")
-    def _selected_is_an_option(self) -> Select:
-        if self.selected is not None:
-            self.check_chosen([self.selected])
-        return self
 
     def render(self) -> str:
         options = "".join(option.render(self.selected) for option in self.options)
@@ -124,20 +129,13 @@ class MultiSelect(_Choices):
         )
 
 
-class RadioGroup(_Choices):
+class RadioGroup(_OneChoice):
     """Radio buttons: exactly one of ``options`` is chosen."""
 
     kind: ClassVar[str] = "radio"
     payload: ClassVar[str] = '{"value": str, "componentId": str}'
 
-    selected: str | None = None
     direction: Literal["horizontal", "vertical"] = "horizontal"
-
-    @model_validator(mode="after")
-    def _selected_is_an_option(self) -> RadioGroup:
-        if self.selected is not None:
-            self.check_chosen([self.selected])
-        return self
 
     def render(self) -> str:
         name = self.component_id
@@ -155,13 +153,11 @@ class RadioGroup(_Choices):
         )
 
 
-class TabGroup(_Choices):
+class TabGroup(_OneChoice):
     """Tabs: one of ``options`` is active; clicking another one selects it."""
 
     kind: ClassVar[str] = "tabs"
     payload: ClassVar[str] = '{"value": str, "componentId": str}'
-
-    selected: str | None = None
 
     @model_validator(mode="after")
     def _selected_is_an_option(self) -> TabGroup:

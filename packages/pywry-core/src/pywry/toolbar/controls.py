@@ -7,13 +7,9 @@ from typing import ClassVar
 
 from pydantic import Field, model_validator
 
-from pywry.toolbar.base import Component, attrs
+from pywry.toolbar.base import Component, attrs, number_text
 
 __all__ = ["Checkbox", "RangeInput", "SliderInput", "Toggle"]
-
-
-def _num(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
 class _Bounded(Component):
@@ -33,10 +29,10 @@ class _Bounded(Component):
     def range_attrs(self, value: float) -> str:
         return attrs(
             type="range",
-            min=_num(self.min),
-            max=_num(self.max),
-            step=_num(self.step),
-            value=_num(value),
+            min=number_text(self.min),
+            max=number_text(self.max),
+            step=number_text(self.step),
+            value=number_text(value),
         )
 
 
@@ -56,7 +52,7 @@ class SliderInput(_Bounded):
     def render(self) -> str:
         shown = (
             f'<output class="pywry-slider-value" {attrs(for_=self.component_id)}>'
-            f"{_num(self.value)}</output>"
+            f"{number_text(self.value)}</output>"
             if self.show_value
             else ""
         )
@@ -90,8 +86,9 @@ class RangeInput(_Bounded):
             f"{attrs(data_handle=handle, aria_label=f'{name} {handle}', disabled=self.disabled)}>"
             for handle, value in (("start", self.start), ("end", self.end))
         )
+        start, end = number_text(self.start), number_text(self.end)
         shown = (
-            f'<output class="pywry-range-value">{_num(self.start)} to {_num(self.end)}</output>'
+            f'<output class="pywry-range-value">{start} to {end}</output>'
             if self.show_value
             else ""
         )

@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 from pydantic import Field, SecretStr, model_validator
 
-from pywry.toolbar.base import Component, attrs
+from pywry.toolbar.base import Component, attrs, number_text
 
 __all__ = [
     "DateInput",
@@ -37,6 +37,14 @@ class _Typed(Component):
             data_debounce=str(self.debounce_ms),
         )
 
+    def render_input(self, type_: str, classes: str) -> str:
+        """The labelled one-line ``<input>`` of a typed component."""
+        return (
+            f'<span class="pywry-field">{self.label_html()}'
+            f'<input type="{type_}" class="{classes}" {self.common_attrs()} '
+            f"{self.input_attrs()} {attrs(value=self.value)}></span>"
+        )
+
 
 class TextInput(_Typed):
     """A one-line text box, debounced."""
@@ -44,11 +52,7 @@ class TextInput(_Typed):
     kind: ClassVar[str] = "text"
 
     def render(self) -> str:
-        return (
-            f'<span class="pywry-field">{self.label_html()}'
-            f'<input type="text" class="pywry-input" {self.common_attrs()} '
-            f"{self.input_attrs()} {attrs(value=self.value)}></span>"
-        )
+        return self.render_input("text", "pywry-input")
 
 
 class SearchInput(_Typed):
@@ -57,11 +61,7 @@ class SearchInput(_Typed):
     kind: ClassVar[str] = "search"
 
     def render(self) -> str:
-        return (
-            f'<span class="pywry-field">{self.label_html()}'
-            f'<input type="search" class="pywry-input pywry-search" {self.common_attrs()} '
-            f"{self.input_attrs()} {attrs(value=self.value)}></span>"
-        )
+        return self.render_input("search", "pywry-input pywry-search")
 
 
 class TextArea(_Typed):
@@ -145,8 +145,8 @@ class NumberInput(Component):
         return (
             f'<span class="pywry-field">{self.label_html()}'
             f'<input type="number" class="pywry-input pywry-number" {self.common_attrs()} '
-            f"{attrs(value=_num(self.value), min=_num(self.min), max=_num(self.max))} "
-            f"{attrs(step=_num(self.step) or 'any')}></span>"
+            f"{attrs(value=number_text(self.value), min=number_text(self.min))} "
+            f"{attrs(max=number_text(self.max), step=number_text(self.step) or 'any')}></span>"
         )
 
 
@@ -171,12 +171,6 @@ class DateInput(Component):
             f'<input type="date" class="pywry-input pywry-date" {self.common_attrs()} '
             f"{attrs(value=_iso(self.value), min=_iso(self.min), max=_iso(self.max))}></span>"
         )
-
-
-def _num(value: float | None) -> str | None:
-    if value is None:
-        return None
-    return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
 def _iso(value: dt.date | None) -> str | None:

@@ -66,13 +66,17 @@ class ToolbarSession:
 
     def secret(self, component_id: str) -> str | None:
         """The current value of SecretInput ``component_id`` (``None`` when unset)."""
-        inputs = self._secret_inputs()
-        if component_id not in inputs:
+        element = self._secret_inputs().get(component_id)
+        if element is None:
             raise KeyError(f"No SecretInput with component_id {component_id!r}")
+        return self._value_of(element)
+
+    def _value_of(self, element: SecretInput) -> str | None:
+        """The value set from Python or the page, else the one the input was built with."""
         with self._lock:
-            if component_id in self._secrets:
-                return self._secrets[component_id]
-        return inputs[component_id].secret()
+            if element.component_id in self._secrets:
+                return self._secrets[element.component_id]
+        return element.secret()
 
     def outgoing(self, change: dict[str, Any]) -> dict[str, Any]:
         """A ``toolbar:set-value`` payload with any secret value kept back in Python."""
@@ -198,8 +202,8 @@ class ToolbarSession:
         if future is None or future.done():
             return
         state: ToolbarState = dict(values)
-        for component_id in self._secret_inputs():
-            state[component_id] = self.secret(component_id)
+        for component_id, element in self._secret_inputs().items():
+            state[component_id] = self._value_of(element)
         future.set_result(state)
 
 

@@ -16,7 +16,8 @@ import asyncio
 import gzip
 import hashlib
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from pywry import _json
@@ -26,7 +27,15 @@ if TYPE_CHECKING:
     from pywry.runtime import Runtime
     from pywry.state.records import WidgetRecord
 
-__all__ = ["DATA_KEYS", "DIGEST_KEY", "DataWidget", "EncodedData", "encode_data", "widget_data"]
+__all__ = [
+    "DATA_KEYS",
+    "DIGEST_KEY",
+    "INLINE_LIMIT",
+    "DataWidget",
+    "EncodedData",
+    "encode_data",
+    "widget_data",
+]
 
 #: Which payload keys make up the data document of each widget kind.
 DATA_KEYS: dict[str, tuple[str, ...]] = {
@@ -35,6 +44,8 @@ DATA_KEYS: dict[str, tuple[str, ...]] = {
 }
 #: The payload key holding the digest of the current data document.
 DIGEST_KEY = "dataDigest"
+#: Data documents up to this size travel inside an update event; bigger ones are fetched.
+INLINE_LIMIT = 256 * 1024
 _GZIP_LEVEL = 5
 
 
@@ -44,13 +55,10 @@ class EncodedData:
 
     body: bytes
     digest: str
-    _gzipped: list[bytes] = field(default_factory=list, repr=False, compare=False)
 
-    @property
+    @cached_property
     def gzipped(self) -> bytes:
-        if not self._gzipped:
-            self._gzipped.append(gzip.compress(self.body, compresslevel=_GZIP_LEVEL, mtime=0))
-        return self._gzipped[0]
+        return gzip.compress(self.body, compresslevel=_GZIP_LEVEL, mtime=0)
 
 
 def encode_data(kind: str, payload: dict[str, Any]) -> EncodedData:
@@ -63,7 +71,7 @@ def encode_data(kind: str, payload: dict[str, Any]) -> EncodedData:
 class DataWidget(Widget):
     """A widget whose data is served from its data URL rather than inlined.
 
-    Subclasses change ``payload`` and then call :meth:`_data_changed`.
+    Subclasses change ``payload`` and then call :meth:`_changed`.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -78,9 +86,22 @@ class DataWidget(Widget):
                 self._encoded = encode_data(self.kind, self.payload)
             return self._encoded
 
-    def _data_changed(self) -> None:
+    def _changed(self) -> None:
+        """Drop the cached encoding and store the new record for every worker."""
         with self._encode_lock:
             self._encoded = None
+        self._save()
+
+    def _update_event(self, **inline: Any) -> dict[str, Any]:
+        """``{"digest": ...}`` of the current data, plus ``inline`` when it is small.
+
+        A browser given no inline data fetches the document by its digest.
+        """
+        encoded = self.encoded_data()
+        event: dict[str, Any] = {"digest": encoded.digest}
+        if len(encoded.body) <= INLINE_LIMIT:
+            event.update(inline)
+        return event
 
     def to_record(self) -> WidgetRecord:
         self.payload[DIGEST_KEY] = self.encoded_data().digest

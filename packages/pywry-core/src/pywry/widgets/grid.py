@@ -9,7 +9,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
-from pywry.widgets.data import DataWidget
+from pywry.widgets.data import INLINE_LIMIT, DataWidget
 from pywry.widgets.dataframe import DEFAULT_JOINER, dataframe_to_table, plain_cell
 
 __all__ = ["COLUMN_OPTIONS", "INLINE_LIMIT", "DataFrameWidget", "Selection", "grid_options"]
@@ -19,8 +19,6 @@ logger = logging.getLogger("pywry.grid")
 Selection = Literal["multiple", "single", "none"]
 #: Keys ``update_columns`` accepts for a column.
 COLUMN_OPTIONS = frozenset({"title", "hidden", "width", "editable", "frozen"})
-#: Data documents up to this size travel inside the event; bigger ones are fetched.
-INLINE_LIMIT = 256 * 1024
 
 
 def grid_options(
@@ -90,10 +88,7 @@ class DataFrameWidget(DataWidget):
         )
         self.payload["table"] = table
         self._changed()
-        encoded = self.encoded_data()
-        data: dict[str, Any] = {"digest": encoded.digest, "rowCount": len(table["rows"])}
-        if len(encoded.body) <= INLINE_LIMIT:
-            data["table"] = table
+        data = {**self._update_event(table=table), "rowCount": len(table["rows"])}
         self.emit("grid:update-data", data)
 
     def update_columns(self, columns: Mapping[str | int, Mapping[str, Any]]) -> None:
@@ -102,16 +97,18 @@ class DataFrameWidget(DataWidget):
         ``columns`` maps a column name (or position) to its changes, for example
         ``{"price": {"title": "Price ($)", "width": 120}, "internal": {"hidden": True}}``.
         """
-        changes: list[dict[str, Any]] = []
         table_columns = self.payload["table"]["columns"]
-        for key, update in columns.items():
+        chosen: list[tuple[dict[str, Any], Mapping[str, Any]]] = []
+        for key, update in columns.items():  # check every change before applying any
             unknown = set(update) - COLUMN_OPTIONS
             if unknown:
                 raise ValueError(
                     f"Unknown column option(s) {sorted(unknown)} for {key!r}; "
                     f"expected some of {sorted(COLUMN_OPTIONS)}"
                 )
-            column = table_columns[self._column(key)]
+            chosen.append((table_columns[self._column(key)], update))
+        changes: list[dict[str, Any]] = []
+        for column, update in chosen:
             column.update(update)
             changes.append({"name": column["name"], "field": column["field"], **update})
         self._changed()
@@ -140,10 +137,6 @@ class DataFrameWidget(DataWidget):
         self._changed()
 
     # -- helpers ---------------------------------------------------------------
-    def _changed(self) -> None:
-        self._data_changed()
-        self._save()
-
     def _row(self, row: int) -> int:
         if not isinstance(row, int) or isinstance(row, bool):
             raise TypeError(f"row must be a row position (int), got {row!r}")

@@ -20,6 +20,7 @@ in ``<head>`` so the first paint already has the right theme.
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 from typing import TYPE_CHECKING, Any
@@ -56,6 +57,24 @@ def _bars(toolbars: list[dict[str, str]], *positions: str) -> str:
     return "".join(bar["html"] for bar in toolbars if bar.get("position") in positions)
 
 
+@functools.cache
+def _asset_tags(kind: str) -> tuple[str, str, str]:
+    """The stylesheet links, the theme script and the body scripts of a ``kind`` page.
+
+    Asset URLs carry content hashes fixed for the process, so this is built once per kind.
+    """
+    styles = "".join(
+        f'<link rel="stylesheet" href="{get_asset(name).url}">'
+        for name in ("pywry.css", "toolbar.css", *_KIND_STYLES.get(kind, ()))
+    )
+    theme_js = f'<script src="{get_asset("theme.js").url}"></script>'
+    scripts = "".join(
+        f'<script src="{get_asset(name).url}"></script>'
+        for name in ("bridge.js", "toolbar.js", *_KIND_ASSETS.get(kind, ()))
+    )
+    return styles, theme_js, scripts
+
+
 def render_page(record: WidgetRecord, *, widget_prefix: str = "/widget") -> str:
     """The complete HTML document for ``record``."""
     label = record.widget_id
@@ -70,16 +89,8 @@ def render_page(record: WidgetRecord, *, widget_prefix: str = "/widget") -> str:
         "dataDigest": record.payload.get(DIGEST_KEY),
         "theme": theme,
     }
-    styles = "".join(
-        f'<link rel="stylesheet" href="{get_asset(name).url}">'
-        for name in ("pywry.css", "toolbar.css", *_KIND_STYLES.get(record.kind, ()))
-    )
-    scripts = "".join(
-        f'<script src="{get_asset(name).url}"></script>'
-        for name in ("bridge.js", "toolbar.js", *_KIND_ASSETS.get(record.kind, ()))
-    )
+    styles, theme_js, scripts = _asset_tags(record.kind)
     theme_attr = f' data-theme="{theme}"' if theme != "system" else ""
-    theme_js = f'<script src="{get_asset("theme.js").url}"></script>'
     title = html.escape(record.title or label)
     return (
         "<!doctype html>\n"

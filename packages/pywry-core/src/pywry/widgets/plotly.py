@@ -16,8 +16,6 @@ from pywry.widgets.data import DataWidget
 
 __all__ = ["PlotlyWidget", "figure_to_dict", "theme_templates"]
 
-#: Data documents up to this size travel inside ``plotly:update-figure``; bigger are fetched.
-INLINE_LIMIT = 256 * 1024
 _FALLBACK = {
     "light": {"layout": {"font": {"color": "#1f2328"}, "plot_bgcolor": "#ffffff"}},
     "dark": {
@@ -96,12 +94,10 @@ class PlotlyWidget(DataWidget):
         self.payload["figure"] = figure_to_dict(figure)
         if config is not None:
             self.payload["config"] = _json.to_jsonable(dict(config))
-        self._data_changed()
-        self._save()
-        encoded = self.encoded_data()
-        data: dict[str, Any] = {"digest": encoded.digest}
-        if len(encoded.body) <= INLINE_LIMIT:
-            data.update(figure=self.payload["figure"], config=self.payload.get("config", {}))
+        self._changed()
+        data = self._update_event(
+            figure=self.payload["figure"], config=self.payload.get("config", {})
+        )
         self.emit("plotly:update-figure", data)
 
     def update_layout(self, layout: Mapping[str, Any] | None = None, **changes: Any) -> None:
@@ -112,8 +108,7 @@ class PlotlyWidget(DataWidget):
         """
         update = _titles(_json.to_jsonable({**dict(layout or {}), **changes}))
         _merge(self.figure.setdefault("layout", {}), update)
-        self._data_changed()
-        self._save()
+        self._changed()
         self.emit("plotly:update-layout", {"layout": update})
 
     def update_traces(
@@ -129,12 +124,12 @@ class PlotlyWidget(DataWidget):
         change = _json.to_jsonable({**dict(update or {}), **changes})
         traces: list[dict[str, Any]] = self.figure.setdefault("data", [])
         chosen = range(len(traces)) if indices is None else list(indices)
-        for index in chosen:
+        for index in chosen:  # check every index before changing any trace
             if not 0 <= index < len(traces):
                 raise IndexError(f"trace {index} out of range: the figure has {len(traces)}")
+        for index in chosen:
             _merge(traces[index], change)
-        self._data_changed()
-        self._save()
+        self._changed()
         self.emit(
             "plotly:update-traces",
             {"update": change, "indices": None if indices is None else list(chosen)},

@@ -16,7 +16,7 @@ from pywry.toolbar.session import ToolbarSession
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
-    from pywry.runtime import Runtime
+    from pywry.runtime import Runtime, Sink
     from pywry.toolbar import Toolbar
     from pywry.toolbar.session import ToolbarState
 
@@ -133,23 +133,27 @@ class Widget:
         Safe to call from callbacks (sync or async) and from any thread. ``data``
         must be JSON-serialisable (numpy, pandas and dates are converted).
         """
-        validate_event_name(event)
-        payload = _json.to_jsonable(data)
-        sink = self._runtime.sink
-        if sink is None:
-            logger.debug("emit(%r) on %r before the server started: dropped", event, self._label)
-            return
-        self._runtime.schedule(lambda: sink.emit(self._label, event, payload))
+        outbound = self._outbound(event, data)
+        if outbound is not None:
+            sink, payload = outbound
+            self._runtime.schedule(lambda: sink.emit(self._label, event, payload))
 
     def _send_to(self, connection_id: str, event: str, data: Any) -> None:
         """Send ``event`` to one browser connection only: not broadcast, not logged."""
+        outbound = self._outbound(event, data)
+        if outbound is not None:
+            sink, payload = outbound
+            self._runtime.schedule(lambda: sink.send_to(connection_id, self._label, event, payload))
+
+    def _outbound(self, event: str, data: Any) -> tuple[Sink, Any] | None:
+        """The sink and JSON payload of an outgoing event; ``None`` before the server starts."""
         validate_event_name(event)
         payload = _json.to_jsonable(data)
         sink = self._runtime.sink
         if sink is None:
-            logger.debug("send_to(%r) on %r before the server started: dropped", event, self._label)
-            return
-        self._runtime.schedule(lambda: sink.send_to(connection_id, self._label, event, payload))
+            logger.debug("%r on %r before the server started: dropped", event, self._label)
+            return None
+        return sink, payload
 
     def alert(
         self,
