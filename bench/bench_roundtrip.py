@@ -10,7 +10,8 @@ event. Configurations, each a real uvicorn subprocess started by the test harnes
 - ``redis x4``: PyWry, four workers, Redis backend;
 - ``sqlite x1``: PyWry, one worker, SQLite backend (a new SQLCipher-encrypted file);
 - ``sqlite x4``: PyWry, four workers sharing one SQLite file (events between workers
-  go through its ``bus`` table, polled every 20 ms).
+  go through its ``bus`` table; a publish wakes the other workers' pollers through
+  Unix datagram sockets, polling every 20 ms is the fallback).
 
 Two measures: latency of sequential round trips by one client on the module-level
 widget, and throughput of 8 concurrent clients, each on its own run-time widget

@@ -89,6 +89,16 @@ def test_oversized_and_binary_frames_are_refused(add_widget, make_client) -> Non
     ws.__exit__(None, None, None)
 
 
+def test_binary_first_frame_gets_an_error_reply_after_welcome(add_widget, make_client) -> None:
+    add_widget()
+    with make_client().websocket_connect("/widget/demo/ws?client=testclient01") as socket:
+        socket.send_bytes(b"\x00\x01")
+        assert socket.receive_json()["type"] == "welcome"
+        assert socket.receive_json()["code"] == "bad_message"
+        socket.send_json({"type": "ping"})
+        assert socket.receive_json() == {"type": "pong"}
+
+
 def test_unknown_widget_socket_gets_error_and_close_4404(make_client) -> None:
     client = make_client()
     with client.websocket_connect("/widget/ghost/ws") as socket:
@@ -190,4 +200,31 @@ def test_one_failing_callback_does_not_stop_the_next(add_widget, make_client) ->
     socket.send_json({"type": "event", "id": "e1", "event": "app:go", "data": None})
     socket.receive_json()
     _wait(lambda: seen == ["second"])
+    ws.__exit__(None, None, None)
+
+
+def test_backend_error_gets_an_error_reply_and_the_socket_lives(
+    add_widget, make_client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pywry.errors import BackendError
+
+    calls: list[Any] = []
+    add_widget(callbacks={"chart:region": lambda data: calls.append(data)})
+    client = make_client()
+    ws, socket, _ = _connect(client)
+    events = client.app.state.pywry_hub.backend.events
+
+    async def refuse(key: str, *, ttl: float) -> bool:
+        raise BackendError("WRONGTYPE Operation against a key holding the wrong kind of value")
+
+    monkeypatch.setattr(events, "claim", refuse)
+    socket.send_json({"type": "event", "id": "e1", "event": "chart:region", "data": 1})
+    reply = socket.receive_json()
+    assert reply["type"] == "error"
+    assert reply["code"] == "backend_error"
+    assert reply["id"] == "e1"
+    monkeypatch.undo()
+    socket.send_json({"type": "event", "id": "e2", "event": "chart:region", "data": 2})
+    assert socket.receive_json() == {"type": "ack", "id": "e2", "status": "ok"}
+    _wait(lambda: calls == [2])
     ws.__exit__(None, None, None)

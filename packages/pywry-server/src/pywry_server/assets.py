@@ -9,10 +9,11 @@ from fastapi import Request, Response
 from pywry.assets import Asset, resolve_asset_name
 from pywry.errors import OptionalDependencyError
 
+from pywry_server._caching import cached_response
+
 __all__ = ["serve_asset"]
 
 IMMUTABLE = "public, max-age=31536000, immutable"
-_GZIP_MIN = 1024
 
 
 @cache
@@ -30,16 +31,11 @@ async def serve_asset(filename: str, request: Request) -> Response:
         body = asset.content
     except (OptionalDependencyError, OSError) as exc:
         return Response(status_code=404, content=str(exc))
-    etag = f'"{asset.digest}"'
-    headers = {
-        "ETag": etag,
-        "Cache-Control": IMMUTABLE if hashed else "no-cache",
-        "Vary": "Accept-Encoding",
-        "X-Content-Type-Options": "nosniff",
-    }
-    if request.headers.get("if-none-match") == etag:
-        return Response(status_code=304, headers=headers)
-    if len(body) >= _GZIP_MIN and "gzip" in request.headers.get("accept-encoding", ""):
-        body = _gzipped(asset)
-        headers["Content-Encoding"] = "gzip"
-    return Response(content=body, media_type=asset.media_type, headers=headers)
+    return await cached_response(
+        request,
+        body,
+        digest=asset.digest,
+        cache_control=IMMUTABLE if hashed else "no-cache",
+        media_type=asset.media_type,
+        gzipped=lambda: _gzipped(asset),
+    )

@@ -7,7 +7,6 @@ revalidated. Either way the ETag is the digest, so a revalidation costs a 304.
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING
 
 from fastapi import Request, Response
@@ -15,13 +14,14 @@ from fastapi.responses import JSONResponse
 from pywry.errors import WidgetNotFoundError
 from pywry.widgets.data import widget_data
 
+from pywry_server._caching import cached_response
+
 if TYPE_CHECKING:
     from pywry.runtime import Runtime
 
 __all__ = ["serve_widget_data"]
 
 IMMUTABLE = "private, max-age=31536000, immutable"
-_GZIP_MIN = 1024
 
 
 async def serve_widget_data(runtime: Runtime, label: str, request: Request) -> Response:
@@ -35,18 +35,11 @@ async def serve_widget_data(runtime: Runtime, label: str, request: Request) -> R
         raise  # the app's handler answers 404 widget_not_found
     except LookupError as exc:
         return JSONResponse({"error": "no_data", "detail": str(exc)}, status_code=404)
-    etag = f'"{encoded.digest}"'
-    current = request.query_params.get("v") == encoded.digest
-    headers = {
-        "ETag": etag,
-        "Cache-Control": IMMUTABLE if current else "no-cache",
-        "Vary": "Accept-Encoding",
-        "X-Content-Type-Options": "nosniff",
-    }
-    if request.headers.get("if-none-match") == etag:
-        return Response(status_code=304, headers=headers)
-    body = encoded.body
-    if len(body) >= _GZIP_MIN and "gzip" in request.headers.get("accept-encoding", ""):
-        body = await asyncio.to_thread(lambda: encoded.gzipped)
-        headers["Content-Encoding"] = "gzip"
-    return Response(content=body, media_type="application/json", headers=headers)
+    return await cached_response(
+        request,
+        encoded.body,
+        digest=encoded.digest,
+        cache_control=IMMUTABLE if request.query_params.get("v") == encoded.digest else "no-cache",
+        media_type="application/json",
+        gzipped=lambda: encoded.gzipped,
+    )

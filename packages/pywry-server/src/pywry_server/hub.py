@@ -19,7 +19,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from pywry.errors import BackendUnavailableError
+from pywry.errors import BackendError, BackendUnavailableError
 from pywry.state.records import ConnectionRecord, WidgetRecord
 
 from pywry_server.connection import Connection
@@ -70,9 +70,7 @@ class Hub:
         await self.backend.workers.heartbeat(self.worker_id, ttl=deploy.connection_ttl)
         for widget in self.runtime.widgets():
             await self.save(widget.to_record())
-        self._subscription = await self.backend.events.subscribe(
-            _WIDGETS, f"worker:{self.worker_id}"
-        )
+        self._subscription = await self._subscribe()
         self._background = [
             asyncio.create_task(self._listen(self._subscription), name="pywry-bus"),
             asyncio.create_task(Upkeep(self).run(), name="pywry-upkeep"),
@@ -85,7 +83,10 @@ class Hub:
         for connection in list(self._connections.values()):
             await connection.close(1001, "server shutting down")
         if self._tasks:
-            await asyncio.wait(self._tasks, timeout=5)
+            _done, late = await asyncio.wait(self._tasks, timeout=5)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
         for task in self._background:
             task.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)
@@ -95,7 +96,7 @@ class Hub:
             await self.backend.workers.remove(self.worker_id)
 
     def spawn(self, coro: Any, name: str) -> None:
-        """Run ``coro`` as a tracked task (awaited on shutdown)."""
+        """Run ``coro`` as a tracked task (awaited on shutdown, then cancelled)."""
         task = asyncio.create_task(coro, name=name)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -163,8 +164,8 @@ class Hub:
             self._record(connection), ttl=self.settings.deploy.connection_ttl
         )
         current = await self.backend.events.last_seq(connection.label)
-        if last_seq is None:
-            return Attachment(current, current, [], reset=False)
+        if last_seq is None or last_seq == current:  # nothing to replay
+            return Attachment(current, current)
         if last_seq > current:
             missed = await self.backend.events.since(connection.label, 0)
             return Attachment(current, 0, missed, reset=True)
@@ -192,7 +193,12 @@ class Hub:
         """
         if self.runtime.get(label) is not None:
             return None
-        record = await self.backend.widgets.get(label)
+        return await self.record_unavailable_reason(await self.backend.widgets.get(label), alive)
+
+    async def record_unavailable_reason(
+        self, record: WidgetRecord | None, alive: set[str] | None = None
+    ) -> str | None:
+        """:meth:`unavailable_reason` for a widget this worker does not define."""
         if record is None:
             return "The widget was closed"
         if record.owner is None:
@@ -226,12 +232,7 @@ class Hub:
             if not await self.backend.events.claim(key, ttl=_DEDUPE_TTL):
                 return "duplicate"
         label = connection.label
-        widget = self.runtime.get(label)
-        if widget is not None:
-            self.spawn(
-                widget.dispatch(event, data, origin=connection.connection_id),
-                name=f"pywry-callback:{label}:{event}",
-            )
+        if self._dispatch_here(label, event, data, connection.connection_id):
             return "ok"
         owner = await self.backend.connections.owner_of(label)
         if owner is None or not await self.backend.workers.is_alive(owner):
@@ -248,13 +249,45 @@ class Hub:
         )
         return "ok"
 
+    def _dispatch_here(self, label: str, event: str, data: Any, origin: str | None) -> bool:
+        """Run the callbacks of ``label`` if this worker defines it; ``False`` if not."""
+        widget = self.runtime.get(label)
+        if widget is None:
+            return False
+        self.spawn(
+            widget.dispatch(event, data, origin=origin), name=f"pywry-callback:{label}:{event}"
+        )
+        return True
+
     # -- the bus ---------------------------------------------------------------
+    async def _subscribe(self) -> Subscription:
+        return await self.backend.events.subscribe(_WIDGETS, f"worker:{self.worker_id}")
+
     async def _listen(self, subscription: Subscription) -> None:
-        async for _channel, message in subscription:
+        """Handle bus messages until the subscription ends; replace one that fails."""
+        while True:
             try:
-                await self._on_bus(message)
+                async for _channel, message in subscription:
+                    try:
+                        await self._on_bus(message)
+                    except Exception:
+                        logger.exception("Handling bus message %r failed", message.get("kind"))
+                return
             except Exception:
-                logger.exception("Handling bus message %r failed", message.get("kind"))
+                logger.exception("The event bus subscription failed; subscribing again")
+            with contextlib.suppress(Exception):
+                await subscription.aclose()
+            subscription = self._subscription = await self._resubscribe()
+
+    async def _resubscribe(self) -> Subscription:
+        delay = 1.0
+        while True:
+            await asyncio.sleep(delay)
+            try:
+                return await self._subscribe()
+            except BackendError as exc:
+                logger.warning("Subscribing to the event bus failed, will retry: %s", exc)
+                delay = min(delay * 2, 5.0)
 
     async def _on_bus(self, message: dict[str, Any]) -> None:
         kind, label = message.get("kind"), str(message.get("label", ""))
@@ -262,14 +295,9 @@ class Hub:
             for connection in self.local_connections(label):
                 await connection.deliver(message["message"])
         elif kind == "dispatch":
-            widget = self.runtime.get(label)
-            if widget is not None:
-                self.spawn(
-                    widget.dispatch(
-                        str(message["event"]), message.get("data"), origin=_text(message, "origin")
-                    ),
-                    name=f"pywry-callback:{label}",
-                )
+            self._dispatch_here(
+                label, str(message["event"]), message.get("data"), _text(message, "origin")
+            )
         elif kind == "direct":
             target = self._connections.get(str(message.get("connection")))
             if target is not None and target.label == label:

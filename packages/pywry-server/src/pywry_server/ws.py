@@ -7,7 +7,7 @@ import logging
 import re
 from typing import TYPE_CHECKING
 
-from pywry.errors import BackendUnavailableError
+from pywry.errors import BackendError, BackendUnavailableError
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from pywry_server.auth import (
@@ -59,8 +59,10 @@ async def widget_socket(websocket: WebSocket, label: str) -> None:
                 await _refuse(websocket, CLOSE_UNAUTHORIZED, "unauthorized", message)
                 return
             session_id = session.session_id
-        known = hub.runtime.get(label) is not None or await hub.lookup(label) is not None
-        reason = await hub.unavailable_reason(label) if known else None
+        local = hub.runtime.get(label) is not None
+        record = None if local else await hub.lookup(label)
+        known = local or record is not None
+        reason = await hub.record_unavailable_reason(record) if record is not None else None
     except BackendUnavailableError:
         await _refuse(websocket, CLOSE_TRY_LATER, "unavailable", "State backend unavailable; retry")
         return
@@ -92,19 +94,31 @@ async def _refuse(websocket: WebSocket, code: int, error: str, message: str) -> 
     await websocket.close(code=code, reason=error)
 
 
-async def _first_frame(connection: Connection, max_bytes: int) -> tuple[int | None, str | None]:
-    """Wait for ``hello``; returns its ``lastSeq`` and a non-hello first frame, if any."""
+async def _receive(connection: Connection) -> str | None:
+    """The next frame's text, ``None`` for a binary frame; raises on disconnect."""
+    message = await connection.websocket.receive()
+    if message["type"] == "websocket.disconnect":
+        raise WebSocketDisconnect(message.get("code", 1000))
+    text = message.get("text")
+    return text if isinstance(text, str) else None
+
+
+async def _first_frame(
+    connection: Connection, max_bytes: int
+) -> tuple[int | None, list[str | None]]:
+    """Wait for ``hello``; returns its ``lastSeq``, or the first frame to handle after welcome."""
     try:
-        text = await asyncio.wait_for(connection.websocket.receive_text(), HELLO_TIMEOUT)
+        text = await asyncio.wait_for(_receive(connection), HELLO_TIMEOUT)
     except TimeoutError:
-        return None, None
-    try:
-        frame = parse_frame(text, max_bytes=max_bytes)
-    except ProtocolError:
-        return None, text
-    if isinstance(frame, Hello):
-        return frame.last_seq, None
-    return None, text
+        return None, []
+    if text is not None:
+        try:
+            frame = parse_frame(text, max_bytes=max_bytes)
+        except ProtocolError:
+            return None, [text]
+        if isinstance(frame, Hello):
+            return frame.last_seq, []
+    return None, [text]
 
 
 async def _serve(hub: Hub, connection: Connection, max_bytes: int) -> None:
@@ -120,17 +134,10 @@ async def _serve(hub: Hub, connection: Connection, max_bytes: int) -> None:
         }
     )
     await connection.start_delivery(attachment.baseline, attachment.missed, reset=attachment.reset)
-    if pending is not None:
-        await _handle(hub, connection, pending, max_bytes)
-    while True:
-        message = await connection.websocket.receive()
-        if message["type"] == "websocket.disconnect":
-            raise WebSocketDisconnect(message.get("code", 1000))
-        text = message.get("text")
-        if text is None:
-            await _error(connection, ProtocolError("bad_message", "Binary frames are not accepted"))
-            continue
+    for text in pending:
         await _handle(hub, connection, text, max_bytes)
+    while True:
+        await _handle(hub, connection, await _receive(connection), max_bytes)
 
 
 async def _error(connection: Connection, error: ProtocolError) -> None:
@@ -140,7 +147,10 @@ async def _error(connection: Connection, error: ProtocolError) -> None:
     await connection.send(reply)
 
 
-async def _handle(hub: Hub, connection: Connection, text: str, max_bytes: int) -> None:
+async def _handle(hub: Hub, connection: Connection, text: str | None, max_bytes: int) -> None:
+    if text is None:
+        await _error(connection, ProtocolError("bad_message", "Binary frames are not accepted"))
+        return
     try:
         frame = parse_frame(text, max_bytes=max_bytes)
     except ProtocolError as exc:
@@ -158,6 +168,10 @@ async def _handle(hub: Hub, connection: Connection, text: str, max_bytes: int) -
             status = await hub.receive_event(connection, frame.event, frame.data, frame.id)
         except BackendUnavailableError as exc:
             await _error(connection, ProtocolError("unavailable", str(exc), frame.id))
+            return
+        except BackendError as exc:  # the store answered with an error: report, keep the socket
+            logger.exception("Routing %r for widget %r failed", frame.event, connection.label)
+            await _error(connection, ProtocolError("backend_error", str(exc), frame.id))
             return
         if frame.id is not None:
             await connection.send({"type": "ack", "id": frame.id, "status": status})

@@ -2,10 +2,13 @@
 
 Publishing inserts a row into ``bus``. One poller task per backend reads rows newer
 than its cursor every :data:`POLL_INTERVAL` seconds while at least one subscription
-is open (and at once after a local publish), and hands each row to the local
-subscriptions of its channel. Row ids grow in commit order because SQLite has one
-writer at a time, so every subscriber sees every publisher's messages in order.
-Old rows are deleted by the backend's sweeper after :data:`BUS_RETENTION` seconds.
+is open, and at once when woken: by a local publish, or by a publish in another
+process through the wake-up sockets of :mod:`pywry_state_sqlite._wake`. The polling
+stays the guarantee; a wake-up only makes it come sooner. The poller hands each row
+to the local subscriptions of its channel. Row ids grow in commit order because
+SQLite has one writer at a time, so every subscriber sees every publisher's messages
+in order. Old rows are deleted by the backend's sweeper after :data:`BUS_RETENTION`
+seconds.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from pywry.state.base import EventBus, Message, Subscription
 from pywry.state.queued import QueueSubscription
 
 from pywry_state_sqlite._db import Database, Tx
+from pywry_state_sqlite._wake import Waker
 
 __all__ = ["BUS_RETENTION", "POLL_INTERVAL", "SQLiteEvents", "SQLiteSubscription"]
 
@@ -46,6 +50,10 @@ class SQLiteEvents(EventBus):
         self._cursor = 0
         self._wake = asyncio.Event()
         self._stopping = False
+        #: Seconds between polls while subscriptions exist (set by the backend).
+        self.poll_interval = POLL_INTERVAL
+        #: This instance's wake-up socket, and its wake-ups to the other processes.
+        self.waker = Waker(db.path)
 
     def stop(self) -> None:
         """Make :meth:`poll_forever` return (cancellation alone can be lost in 3.11)."""
@@ -56,10 +64,11 @@ class SQLiteEvents(EventBus):
         self._subs.discard(sub)
 
     def close_all(self) -> None:
-        """End every open subscription (the backend is closing)."""
+        """End every open subscription and remove the wake-up socket (the backend is closing)."""
         for sub in list(self._subs):
             sub.end()
         self._subs.clear()
+        self.waker.close()
 
     async def poll_forever(self) -> None:
         """The poller task: started by the backend, stopped by ``aclose()``."""
@@ -67,7 +76,7 @@ class SQLiteEvents(EventBus):
             self._wake.clear()
             timeout: float | None = None
             if self._subs:
-                timeout = POLL_INTERVAL
+                timeout = self.poll_interval
                 try:
                     if await self._poll_once():
                         continue  # a full batch: more rows are waiting
@@ -100,8 +109,12 @@ class SQLiteEvents(EventBus):
         await self._db.write("bus_publish", channel=channel, payload=text)
         if self._subs:
             self._wake.set()
+        self.waker.notify()  # after the commit, so a woken poll finds the row
 
     async def _subscribe(self, channels: list[str]) -> Subscription:
+        # Listen before reading the head: a publish committed after the head was read
+        # then finds this socket, unless its listing is a moment old (then the poll).
+        await self.waker.listen(self._wake.set)
         row = await self._db.one("bus_head")
         head = 0 if row is None else int(row[0])
         if not self._subs:

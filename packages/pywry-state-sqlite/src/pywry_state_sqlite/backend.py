@@ -12,7 +12,7 @@ from pywry.errors import BackendError, BackendUnavailableError
 from pywry.state.base import Capability, StateBackend
 
 from pywry_state_sqlite._db import Database, Tx
-from pywry_state_sqlite._events import BUS_RETENTION, SQLiteEvents
+from pywry_state_sqlite._events import BUS_RETENTION, POLL_INTERVAL, SQLiteEvents
 from pywry_state_sqlite._open import database_path
 from pywry_state_sqlite._stores import (
     SQLiteConnections,
@@ -55,6 +55,9 @@ class SQLiteBackend(StateBackend):
     sweep_interval: ClassVar[float] = 30.0
     #: Seconds a published event stays in the ``bus`` table before the sweep drops it.
     bus_retention: ClassVar[float] = BUS_RETENTION
+    #: Seconds between polls of the ``bus`` table while subscriptions are open. Publishes
+    #: wake the pollers of every process at once, so this is only the fallback's delay.
+    bus_poll_interval: ClassVar[float] = POLL_INTERVAL
 
     def __init__(self, path: str | Path) -> None:
         self.path = database_path(str(path))
@@ -85,6 +88,7 @@ class SQLiteBackend(StateBackend):
             if self.started:
                 return
             opened = await self._db.open()
+            self._events.poll_interval = self.bus_poll_interval
             self._tasks = [
                 asyncio.create_task(self._events.poll_forever(), name="pywry-sqlite-bus"),
                 asyncio.create_task(self._sweep_forever(), name="pywry-sqlite-sweeper"),
