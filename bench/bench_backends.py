@@ -149,10 +149,10 @@ async def main(n: int) -> str:
         lines.append(f"| {name} | {cells} | {ratio} |")
     lines += [
         "",
-        "SQLite's bus is a table the subscribers poll (20 ms), so its round trip is bounded",
-        "by the poll interval unless the publisher is in the same process (then it wakes",
-        "the poller at once, as here). Raw sqlite3 does no polling, no encryption and no",
-        "TTL bookkeeping; the pywry backend runs SQLCipher when sqlcipher3 is installed.",
+        "SQLite's bus is a table its subscribers read; a publish wakes them at once (in-process",
+        "directly, other processes through Unix datagram sockets) and a 20 ms poll is the",
+        "fallback. Raw sqlite3 does no polling, no encryption and no TTL bookkeeping; the",
+        "pywry backend runs SQLCipher when sqlcipher3 is installed.",
     ]
     return "\n".join(lines) + "\n"
 
