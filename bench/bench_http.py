@@ -109,7 +109,11 @@ def main(requests: int, concurrency: int) -> str:
         f"{concurrency}`, Python {platform.python_version()}, one uvicorn worker each, "
         "median of 3 interleaved rounds.\n\n"
         "| what | PyWry req/s | bare FastAPI req/s (same bytes) | ratio |\n|---|---:|---:|---:|\n"
-        f"{table}\n"
+        f"{table}\n\n"
+        "One httpx client process drives both servers, so near 1.0x means PyWry's per-request\n"
+        "work (page rendering from the widget record, hashed-asset lookup, cache headers)\n"
+        "costs no more than a bare route returning fixed bytes at this load; the client, not\n"
+        "either server, is the limit here. Use `wrk` for the servers' own ceilings.\n"
     )
 
 
