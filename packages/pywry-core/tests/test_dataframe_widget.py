@@ -6,19 +6,9 @@ import json
 
 import pytest
 from pywry import inline
-from pywry.runtime import current_runtime
 from pywry.widgets import DataFrameWidget
 
 pd = pytest.importorskip("pandas")
-
-
-@pytest.fixture(autouse=True)
-def _forget_widgets():
-    before = {w.label for w in current_runtime().widgets()}
-    yield
-    for widget in current_runtime().widgets():
-        if widget.label not in before:
-            current_runtime().forget(widget.label)
 
 
 @pytest.fixture

@@ -8,16 +8,6 @@ from pathlib import Path
 import pytest
 from pywry import inline
 from pywry.errors import InvalidEventError, WidgetError, WidgetNotFoundError
-from pywry.runtime import current_runtime
-
-
-@pytest.fixture(autouse=True)
-def _forget_widgets():
-    before = {w.label for w in current_runtime().widgets()}
-    yield
-    for widget in current_runtime().widgets():
-        if widget.label not in before:
-            current_runtime().forget(widget.label)
 
 
 def test_show_returns_widget_with_label_and_html() -> None:

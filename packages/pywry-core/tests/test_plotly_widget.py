@@ -6,20 +6,10 @@ import json
 
 import pytest
 from pywry import inline
-from pywry.runtime import current_runtime
 from pywry.widgets import PlotlyWidget
 from pywry.widgets.plotly import theme_templates
 
 go = pytest.importorskip("plotly.graph_objects")
-
-
-@pytest.fixture(autouse=True)
-def _forget_widgets():
-    before = {w.label for w in current_runtime().widgets()}
-    yield
-    for widget in current_runtime().widgets():
-        if widget.label not in before:
-            current_runtime().forget(widget.label)
 
 
 @pytest.fixture
