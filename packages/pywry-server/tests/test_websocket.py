@@ -228,3 +228,31 @@ def test_backend_error_gets_an_error_reply_and_the_socket_lives(
     assert socket.receive_json() == {"type": "ack", "id": "e2", "status": "ok"}
     _wait(lambda: calls == [2])
     ws.__exit__(None, None, None)
+
+
+def test_emits_during_a_backend_blip_arrive_in_order_afterwards(
+    add_widget, make_client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pywry.errors import BackendUnavailableError
+
+    widget = add_widget()
+    client = make_client()
+    ws, socket, welcome = _connect(client)
+    events = client.app.state.pywry_hub.backend.events
+    real_append = events.append
+    failures = {"left": 3}
+
+    async def flaky_append(*args: Any, **kwargs: Any) -> int:
+        if failures["left"]:
+            failures["left"] -= 1
+            raise BackendUnavailableError("redis://localhost:6379/0: connection refused")
+        return await real_append(*args, **kwargs)
+
+    monkeypatch.setattr(events, "append", flaky_append)
+    for n in range(3):
+        widget.emit("app:tick", {"n": n})
+    received = [socket.receive_json() for _ in range(3)]
+    assert [m["data"]["n"] for m in received] == [0, 1, 2]
+    assert [m["seq"] for m in received] == [welcome["seq"] + i for i in (1, 2, 3)]
+    assert failures["left"] == 0
+    ws.__exit__(None, None, None)

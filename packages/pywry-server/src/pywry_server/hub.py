@@ -62,6 +62,7 @@ class Hub:
         self._subscription: Subscription | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._background: list[asyncio.Task[None]] = []
+        self._stopping = False
 
     # -- lifecycle -------------------------------------------------------------
     async def start(self) -> None:
@@ -79,6 +80,7 @@ class Hub:
 
     async def stop(self) -> None:
         """Finish queued emits, close sockets, leave the bus, drop the heartbeat."""
+        self._stopping = True  # emits waiting for the backend give up instead of retrying
         await self.runtime.detach()
         for connection in list(self._connections.values()):
             await connection.close(1001, "server shutting down")
@@ -103,16 +105,39 @@ class Hub:
 
     # -- Sink: called by widgets through the runtime ---------------------------
     async def emit(self, label: str, event: str, data: Any) -> None:
+        """Log the event (getting its ``seq``), then tell every worker to deliver it.
+
+        While the backend is unreachable the append is retried with back-off for up to
+        ``CONNECTION_TTL`` (emits queue behind it, in order), so a blip loses nothing.
+        A failed publish after a successful append is left to upkeep, which delivers
+        logged events the bus lost.
+        """
         message = {"type": "event", "event": event, "data": data}
-        seq = await self.backend.events.append(
-            label,
-            message,
-            maxlen=self.settings.server.event_buffer_size,
-            ttl=self.settings.deploy.connection_ttl,
-        )
-        await self.backend.events.publish(
-            _WIDGETS, {"kind": "deliver", "label": label, "message": {**message, "seq": seq}}
-        )
+        seq = await self._append_retrying(label, message)
+        try:
+            await self.backend.events.publish(
+                _WIDGETS, {"kind": "deliver", "label": label, "message": {**message, "seq": seq}}
+            )
+        except BackendUnavailableError as exc:
+            logger.info("Event %s #%d logged, bus down (%s): upkeep delivers it", event, seq, exc)
+
+    async def _append_retrying(self, label: str, message: dict[str, Any]) -> int:
+        deploy, delay = self.settings.deploy, 0.1
+        give_up = self.loop.time() + deploy.connection_ttl
+        while True:
+            try:
+                return await self.backend.events.append(
+                    label,
+                    message,
+                    maxlen=self.settings.server.event_buffer_size,
+                    ttl=deploy.connection_ttl,
+                )
+            except BackendUnavailableError:
+                if self._stopping or self.loop.time() + delay > give_up:
+                    raise
+                logger.warning("Backend unavailable; retrying %s in %.1fs", message["event"], delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 2.0)
 
     async def send_to(self, connection_id: str, label: str, event: str, data: Any) -> None:
         """One browser connection only; no ``seq``, no replay log, no broadcast.
