@@ -78,3 +78,14 @@ def test_health_and_readiness(make_client) -> None:
     assert ready.status_code == 200
     assert ready.json()["status"] == "ready"
     assert ready.json()["backend"] == "memory"
+
+
+def test_widget_page_is_gzipped_for_browsers_that_accept_it(add_widget, make_client) -> None:
+    add_widget(content="<p>" + "row " * 500 + "</p>")
+    client = make_client()
+    page = client.get("/widget/demo", headers={"accept-encoding": "gzip"})
+    assert page.status_code == 200
+    assert page.headers["content-encoding"] == "gzip"
+    assert "row row" in page.text
+    plain = client.get("/widget/demo", headers={"accept-encoding": "identity"})
+    assert "content-encoding" not in plain.headers

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pywry.errors import BackendUnavailableError, WidgetNotFoundError
 from pywry.state import get_worker_id
@@ -71,6 +72,9 @@ def create_app(
         allow_methods=["GET", "POST", "OPTIONS"],
         allow_headers=["*"],
     )
+    # Pages (and the user's own routes) go out gzipped; assets and widget data are
+    # stored gzipped already and carry Content-Encoding, which the middleware skips.
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
     _add_routes(app, settings.server.widget_prefix, auth=settings.deploy.auth_enabled)
     _add_error_handlers(app)
     return app
