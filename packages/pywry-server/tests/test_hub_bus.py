@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -12,6 +11,7 @@ from pywry.runtime import Runtime
 from pywry.state.base import Subscription
 from pywry.state.memory import MemoryBackend
 from pywry_server import create_app
+from server_support import wait_until
 from starlette.testclient import TestClient
 
 
@@ -41,15 +41,6 @@ class _FlakyBusBackend(MemoryBackend):
         self.events.subscribe = subscribe  # type: ignore[method-assign]
 
 
-def _wait(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.01)
-    raise AssertionError("condition not met in time")
-
-
 def test_bus_messages_arrive_after_the_subscription_failed(
     runtime: Runtime, add_widget: Callable[..., Any]
 ) -> None:
@@ -57,7 +48,7 @@ def test_bus_messages_arrive_after_the_subscription_failed(
     _FlakyBusBackend.subscriptions = 0
     app = create_app(settings=load_settings(), backend_cls=_FlakyBusBackend, runtime=runtime)
     with TestClient(app) as client:
-        _wait(lambda: _FlakyBusBackend.subscriptions >= 2)
+        wait_until(lambda: _FlakyBusBackend.subscriptions >= 2)
         with client.websocket_connect("/widget/demo/ws?client=testclient01") as socket:
             socket.send_json({"type": "hello", "lastSeq": None})
             assert socket.receive_json()["type"] == "welcome"

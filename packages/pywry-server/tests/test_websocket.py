@@ -7,25 +7,8 @@ import time
 from typing import Any
 
 import pytest
+from server_support import connect, wait_until
 from starlette.websockets import WebSocketDisconnect
-
-
-def _connect(client, label: str = "demo", last_seq: int | None = None, **headers: str):
-    ws = client.websocket_connect(f"/widget/{label}/ws?client=testclient01", headers=headers)
-    socket = ws.__enter__()
-    socket.send_json({"type": "hello", "lastSeq": last_seq})
-    welcome = socket.receive_json()
-    assert welcome["type"] == "welcome", welcome
-    return ws, socket, welcome
-
-
-def _wait(predicate, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.01)
-    raise AssertionError("condition not met in time")
 
 
 def test_event_runs_callback_with_three_arguments_and_is_acked(add_widget, make_client) -> None:
@@ -33,12 +16,12 @@ def test_event_runs_callback_with_three_arguments_and_is_acked(add_widget, make_
     add_widget(
         callbacks={"chart:region": lambda data, event, label: calls.append((data, event, label))}
     )
-    ws, socket, _ = _connect(make_client())
+    ws, socket, _ = connect(make_client())
     socket.send_json(
         {"type": "event", "id": "e1", "event": "chart:region", "data": {"value": "north"}}
     )
     assert socket.receive_json() == {"type": "ack", "id": "e1", "status": "ok"}
-    _wait(lambda: bool(calls))
+    wait_until(lambda: bool(calls))
     assert calls == [({"value": "north"}, "chart:region", "demo")]
     ws.__exit__(None, None, None)
 
@@ -46,10 +29,10 @@ def test_event_runs_callback_with_three_arguments_and_is_acked(add_widget, make_
 def test_sync_callback_runs_off_the_event_loop(add_widget, make_client) -> None:
     threads: list[str] = []
     add_widget(callbacks={"app:go": lambda data: threads.append(threading.current_thread().name)})
-    ws, socket, _ = _connect(make_client())
+    ws, socket, _ = connect(make_client())
     socket.send_json({"type": "event", "id": "e1", "event": "app:go", "data": None})
     socket.receive_json()
-    _wait(lambda: bool(threads))
+    wait_until(lambda: bool(threads))
     assert threads[0].startswith("pywry-callback")
     ws.__exit__(None, None, None)
 
@@ -69,7 +52,7 @@ def test_malformed_frames_get_an_error_reply_and_the_socket_lives(
     add_widget, make_client, frame: str, code: str
 ) -> None:
     add_widget()
-    ws, socket, _ = _connect(make_client())
+    ws, socket, _ = connect(make_client())
     socket.send_text(frame)
     reply = socket.receive_json()
     assert reply["type"] == "error"
@@ -81,7 +64,7 @@ def test_malformed_frames_get_an_error_reply_and_the_socket_lives(
 
 def test_oversized_and_binary_frames_are_refused(add_widget, make_client) -> None:
     add_widget()
-    ws, socket, _ = _connect(make_client(server={"max_message_bytes": 1024}))
+    ws, socket, _ = connect(make_client(server={"max_message_bytes": 1024}))
     socket.send_text('{"type":"event","event":"a:b","data":"' + "x" * 2000 + '"}')
     assert socket.receive_json()["code"] == "too_large"
     socket.send_bytes(b"\x00\x01")
@@ -111,12 +94,12 @@ def test_unknown_widget_socket_gets_error_and_close_4404(make_client) -> None:
 def test_resent_event_runs_its_callback_once(add_widget, make_client) -> None:
     calls: list[Any] = []
     add_widget(callbacks={"app:go": calls.append})
-    ws, socket, _ = _connect(make_client())
+    ws, socket, _ = connect(make_client())
     for _ in range(3):
         socket.send_json({"type": "event", "id": "same-id", "event": "app:go", "data": 1})
     statuses = [socket.receive_json()["status"] for _ in range(3)]
     assert statuses == ["ok", "duplicate", "duplicate"]
-    _wait(lambda: bool(calls))
+    wait_until(lambda: bool(calls))
     time.sleep(0.1)
     assert calls == [1]
     ws.__exit__(None, None, None)
@@ -130,8 +113,8 @@ def test_emit_from_callback_reaches_every_viewer_with_sequence_numbers(
 
     widget = add_widget(callbacks={"chart:export": on_export})
     client = make_client()
-    ws1, first, welcome = _connect(client)
-    ws2, second, _ = _connect(client)
+    ws1, first, welcome = connect(client)
+    ws2, second, _ = connect(client)
     first.send_json({"type": "event", "id": "e1", "event": "chart:export", "data": {}})
     assert first.receive_json()["type"] == "ack"
     for socket in (first, second):
@@ -146,12 +129,12 @@ def test_emit_from_callback_reaches_every_viewer_with_sequence_numbers(
 def test_reconnecting_browser_gets_missed_events_replayed(add_widget, make_client) -> None:
     widget = add_widget()
     client = make_client()
-    ws, _socket, welcome = _connect(client)
+    ws, _socket, welcome = connect(client)
     ws.__exit__(None, None, None)
     widget.emit("app:tick", {"n": 1})
     widget.emit("app:tick", {"n": 2})
     time.sleep(0.2)
-    ws2, socket2, _ = _connect(client, last_seq=welcome["seq"])
+    ws2, socket2, _ = connect(client, last_seq=welcome["seq"])
     replayed = [socket2.receive_json(), socket2.receive_json()]
     assert [m["data"]["n"] for m in replayed] == [1, 2]
     assert [m["seq"] for m in replayed] == [welcome["seq"] + 1, welcome["seq"] + 2]
@@ -161,11 +144,11 @@ def test_reconnecting_browser_gets_missed_events_replayed(add_widget, make_clien
 def test_fresh_page_gets_no_old_events(add_widget, make_client) -> None:
     widget = add_widget()
     client = make_client()
-    ws, _, _ = _connect(client)
+    ws, _, _ = connect(client)
     widget.emit("app:tick", {"n": 1})
     time.sleep(0.1)
     ws.__exit__(None, None, None)
-    ws2, socket2, welcome = _connect(client)
+    ws2, socket2, welcome = connect(client)
     assert welcome["seq"] >= 1
     socket2.send_json({"type": "ping"})
     assert socket2.receive_json() == {"type": "pong"}
@@ -184,7 +167,7 @@ def test_foreign_origin_is_refused_when_origins_are_listed(add_widget, make_clie
         with pytest.raises(WebSocketDisconnect) as info:
             socket.receive_json()
     assert info.value.code == 4403
-    ws, _, _ = _connect(client, Origin="https://dash.example.com")
+    ws, _, _ = connect(client, Origin="https://dash.example.com")
     ws.__exit__(None, None, None)
 
 
@@ -196,10 +179,10 @@ def test_one_failing_callback_does_not_stop_the_next(add_widget, make_client) ->
 
     widget = add_widget(callbacks={"app:go": broken})
     widget.on("app:go", lambda data: seen.append("second"))
-    ws, socket, _ = _connect(make_client())
+    ws, socket, _ = connect(make_client())
     socket.send_json({"type": "event", "id": "e1", "event": "app:go", "data": None})
     socket.receive_json()
-    _wait(lambda: seen == ["second"])
+    wait_until(lambda: seen == ["second"])
     ws.__exit__(None, None, None)
 
 
@@ -211,7 +194,7 @@ def test_backend_error_gets_an_error_reply_and_the_socket_lives(
     calls: list[Any] = []
     add_widget(callbacks={"chart:region": lambda data: calls.append(data)})
     client = make_client()
-    ws, socket, _ = _connect(client)
+    ws, socket, _ = connect(client)
     events = client.app.state.pywry_hub.backend.events
 
     async def refuse(key: str, *, ttl: float) -> bool:
@@ -226,7 +209,7 @@ def test_backend_error_gets_an_error_reply_and_the_socket_lives(
     monkeypatch.undo()
     socket.send_json({"type": "event", "id": "e2", "event": "chart:region", "data": 2})
     assert socket.receive_json() == {"type": "ack", "id": "e2", "status": "ok"}
-    _wait(lambda: calls == [2])
+    wait_until(lambda: calls == [2])
     ws.__exit__(None, None, None)
 
 
@@ -237,7 +220,7 @@ def test_emits_during_a_backend_blip_arrive_in_order_afterwards(
 
     widget = add_widget()
     client = make_client()
-    ws, socket, welcome = _connect(client)
+    ws, socket, welcome = connect(client)
     events = client.app.state.pywry_hub.backend.events
     real_append = events.append
     failures = {"left": 3}

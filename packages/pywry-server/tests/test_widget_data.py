@@ -8,7 +8,7 @@ import re
 import pytest
 from pywry.widgets import DataFrameWidget, PlotlyWidget
 from pywry.widgets.dataframe import dataframe_to_table
-from test_websocket import _connect
+from server_support import connect
 
 
 def _grid(runtime, label: str = "grid", rows: int = 3) -> DataFrameWidget:
@@ -114,7 +114,7 @@ def test_data_of_a_widget_known_only_from_the_shared_state(runtime, make_client)
 )
 def test_grid_updates_reach_the_browser(runtime, make_client, call, event, expected) -> None:
     widget = _grid(runtime)
-    ws, socket, _ = _connect(make_client(), "grid")
+    ws, socket, _ = connect(make_client(), "grid")
     call(widget)
     message = socket.receive_json()
     assert message["event"] == event
@@ -124,7 +124,7 @@ def test_grid_updates_reach_the_browser(runtime, make_client, call, event, expec
 
 def test_update_data_sends_small_tables_inline_and_big_ones_by_digest(runtime, make_client) -> None:
     widget = _grid(runtime)
-    ws, socket, _ = _connect(make_client(), "grid")
+    ws, socket, _ = connect(make_client(), "grid")
     widget.update_data([{"a": 1}])
     small = socket.receive_json()["data"]
     assert small["table"]["rows"] == [[1]]

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pywry._labels import derive_label, validate_label
 from pywry.callbacks import Callback
-from pywry.config import load_settings
+from pywry.config import PyWrySettings, load_settings
 from pywry.errors import WidgetNotFoundError
 from pywry.registry import load_server, load_state_backend
 from pywry.runtime import current_runtime
@@ -169,10 +169,14 @@ def show_dataframe(
     )
 
 
+def _settings() -> PyWrySettings:
+    """The settings the app was built with; read afresh only before there is an app."""
+    settings = _server_state.get("settings")
+    return settings if isinstance(settings, PyWrySettings) else load_settings()
+
+
 def _prefix() -> str:
-    app = _server_state.get("app")
-    prefix = getattr(getattr(app, "state", None), "pywry_widget_prefix", None)
-    return prefix if isinstance(prefix, str) else load_settings().server.widget_prefix
+    return _settings().server.widget_prefix
 
 
 async def get_widget_html_async(label: str) -> str:
@@ -205,8 +209,7 @@ def get_server_app() -> Any:
     backend_cls = load_state_backend(settings.deploy.state_backend)
     server = load_server()
     app = server.create_app(settings=settings, backend_cls=backend_cls, runtime=current_runtime())
-    _server_state["app"] = app
-    _server_state["server"] = server
+    _server_state.update(app=app, server=server, settings=settings)
     return app
 
 
@@ -218,4 +221,4 @@ def deploy(app: Any = None) -> None:
     """
     target = app if app is not None else get_server_app()
     server = _server_state.get("server") or load_server()
-    server.run(target, settings=load_settings())
+    server.run(target, settings=_settings())

@@ -65,7 +65,6 @@ def create_app(
                 await hub.stop()
 
     app = FastAPI(title="PyWry", lifespan=lifespan)
-    app.state.pywry_widget_prefix = settings.server.widget_prefix
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.server.cors_origins,
