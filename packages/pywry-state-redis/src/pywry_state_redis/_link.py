@@ -42,6 +42,7 @@ _SCRIPTS = (
     "conn_refresh",
     "conn_remove",
     "index_add",
+    "index_has",
     "index_live",
     "index_remove",
     "widget_put",

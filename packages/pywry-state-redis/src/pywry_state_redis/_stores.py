@@ -138,6 +138,10 @@ class RedisWorkers(Role, WorkerRegistry):
     async def _alive(self) -> set[str]:
         return set(await self.link.scripts["index_live"](keys=[self.link.keys.workers]))
 
+    async def _is_alive(self, worker_id: str) -> bool:
+        script = self.link.scripts["index_has"]
+        return bool(await script(keys=[self.link.keys.workers], args=[worker_id]))
+
     async def _remove(self, worker_id: str) -> bool:
         script = self.link.scripts["index_remove"]
         return bool(await script(keys=[self.link.keys.workers], args=[worker_id]))

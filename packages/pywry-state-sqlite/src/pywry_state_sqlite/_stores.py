@@ -110,5 +110,8 @@ class SQLiteWorkers(WorkerRegistry):
     async def _alive(self) -> set[str]:
         return {row[0] for row in await self._db.all("workers_alive")}
 
+    async def _is_alive(self, worker_id: str) -> bool:
+        return await self._db.one("worker_alive", id=worker_id) is not None
+
     async def _remove(self, worker_id: str) -> bool:
         return await self._db.removed("worker_remove", id=worker_id)

@@ -234,7 +234,7 @@ class WorkerRegistry(ABC):
 
     async def is_alive(self, worker_id: str) -> bool:
         """Whether ``worker_id`` has an unexpired heartbeat."""
-        return worker_id in await self._alive()
+        return await self._is_alive(worker_id)
 
     async def alive(self) -> set[str]:
         """Ids of every worker with an unexpired heartbeat."""
@@ -249,6 +249,11 @@ class WorkerRegistry(ABC):
 
     @abstractmethod
     async def _alive(self) -> set[str]: ...
+
+    async def _is_alive(self, worker_id: str) -> bool:
+        """Override to check one worker without listing them all (routing calls this
+        per event for run-time widgets); the default asks :meth:`_alive`."""
+        return worker_id in await self._alive()
 
     @abstractmethod
     async def _remove(self, worker_id: str) -> bool: ...

@@ -91,6 +91,9 @@ ON CONFLICT (worker_id) DO UPDATE SET expires_at = excluded.expires_at;
 -- name: workers_alive
 SELECT worker_id FROM workers WHERE expires_at > :now;
 
+-- name: worker_alive
+SELECT 1 FROM workers WHERE worker_id = :id AND expires_at > :now;
+
 -- name: worker_remove
 DELETE FROM workers WHERE worker_id = :id RETURNING expires_at > :now;
 
