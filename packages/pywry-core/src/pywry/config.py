@@ -107,6 +107,10 @@ class ServerSettings(_Section):
     max_message_bytes: int = Field(1_048_576, ge=1024)
     #: Server-to-browser events kept per widget for replay after a reconnect.
     event_buffer_size: int = Field(1000, ge=1)
+    #: Frames queued for one socket before it counts as too slow and is closed (4408).
+    socket_queue_size: int = Field(1000, ge=16, le=100_000)
+    #: Seconds one send to a socket may take before it counts as stalled and is closed.
+    send_timeout: float = Field(10.0, gt=0, le=300)
 
     @field_validator("log_level", mode="before")
     @classmethod
