@@ -11,7 +11,10 @@ area holds the chart's and the grid's own widget pages in two ``<iframe>``s
 socket, callbacks and data; Python is the glue: a callback of one widget updates
 the others (the Region select redraws the chart, a row selection in the grid shows
 up in the board's footer). All three pages come from this server, same origin, and
-share the browser's cache for the hashed assets.
+share the browser's cache for the hashed assets. The three frames are three page
+loads, so three viewers (``docs/viewers.md``): a callback's changes would reach only
+the frame whose control was used, so the gallery runs its callbacks inside
+``pywry.everyone()`` and every frame (and every visitor) sees them.
 
 What each control does:
 
@@ -33,12 +36,14 @@ What each control does:
 """
 
 import datetime as dt
+import functools
 import json
 import os
 
 os.environ.setdefault("PYWRY_SERVER__PORT", "8080")
 
 import pandas as pd
+import pywry
 import plotly.graph_objects as go
 from fastapi.responses import HTMLResponse
 from pywry.config import load_settings
@@ -102,6 +107,17 @@ sales = pd.DataFrame(
 sales["profit"] = sales["revenue"] - sales["costs"]
 view = {"region": "all", "metrics": ["revenue", "profit"], "kind": "bar", "palette": "ocean"}
 view_layout: dict = {"title": "Monthly sales, all regions", "target": None, "legend": True}
+
+
+def shared(fn):
+    """Run a callback with its changes for every viewer (see the module docstring)."""
+
+    @functools.wraps(fn)
+    def run(data, event_type, label):
+        with pywry.everyone():
+            return fn(data, event_type, label)
+
+    return run
 
 
 def figure():
@@ -443,7 +459,7 @@ chart = show_plotly(
     figure(),
     title="Gallery chart",
     label="gallery-chart",
-    callbacks={"plotly:click": on_point},
+    callbacks={"plotly:click": shared(on_point)},
     config={"displaylogo": False, "responsive": True},
 )
 table = show_dataframe(
@@ -452,7 +468,7 @@ table = show_dataframe(
     label="gallery-grid",
     editable=["units"],
     csv_filename="gallery-sales.csv",
-    callbacks={"grid:row-selected": on_rows, "grid:cell-edit": on_edit},
+    callbacks={"grid:row-selected": shared(on_rows), "grid:cell-edit": shared(on_edit)},
 )
 
 FRAMES = f"""
@@ -471,25 +487,25 @@ board = show(
     label="gallery",
     toolbars=[header, top, left, right, bottom, footer, inside],
     callbacks={
-        "gallery:ticker": on_ticker,
-        "gallery:region": on_region,
-        "gallery:metrics": on_metrics,
-        "gallery:kind": on_kind,
-        "gallery:search": on_search,
-        "gallery:export": on_export,
-        "gallery:hello": on_hello,
-        "gallery:title": on_title,
-        "gallery:notes": on_notes,
-        "gallery:target": on_target,
-        "gallery:asof": on_asof,
-        "gallery:opacity": on_opacity,
-        "gallery:months": on_months,
-        "gallery:dark": on_dark,
-        "gallery:legend": on_legend,
-        "gallery:palette": on_palette,
-        "gallery:apikey": on_apikey,
-        "gallery:reset": on_reset,
-        "gallery:snapshot": on_snapshot,
+        "gallery:ticker": shared(on_ticker),
+        "gallery:region": shared(on_region),
+        "gallery:metrics": shared(on_metrics),
+        "gallery:kind": shared(on_kind),
+        "gallery:search": shared(on_search),
+        "gallery:export": shared(on_export),
+        "gallery:hello": shared(on_hello),
+        "gallery:title": shared(on_title),
+        "gallery:notes": shared(on_notes),
+        "gallery:target": shared(on_target),
+        "gallery:asof": shared(on_asof),
+        "gallery:opacity": shared(on_opacity),
+        "gallery:months": shared(on_months),
+        "gallery:dark": shared(on_dark),
+        "gallery:legend": shared(on_legend),
+        "gallery:palette": shared(on_palette),
+        "gallery:apikey": shared(on_apikey),
+        "gallery:reset": shared(on_reset),
+        "gallery:snapshot": shared(on_snapshot),
     },
 )
 

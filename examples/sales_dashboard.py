@@ -2,7 +2,9 @@
 
 Run it with ``python examples/sales_dashboard.py`` and open http://127.0.0.1:8080/.
 Choosing a region redraws the chart from Python; "Export CSV" downloads the data
-shown. Works on the default in-memory backend; set PYWRY_DEPLOY__STATE_BACKEND=redis
+shown. Each browser tab is its own viewer: its region lives in ``ctx.state`` (kept in
+the state backend, so any worker answers it) and what a callback sends goes to that
+tab only. Works on the default in-memory backend; set PYWRY_DEPLOY__STATE_BACKEND=redis
 (or sqlite) and PYWRY_SERVER__WORKERS=4 to scale out.
 """
 
@@ -23,7 +25,6 @@ SALES = {
     "south": [40, 65, 60, 70],
 }
 SALES["all"] = [n + s for n, s in zip(SALES["north"], SALES["south"], strict=True)]
-selected = {"region": "all"}
 
 
 def figure_for(region: str):
@@ -31,15 +32,15 @@ def figure_for(region: str):
     return px.bar(x=QUARTERS, y=SALES[region], labels={"x": "Quarter", "y": "Revenue"}, title=title)
 
 
-def on_region(data, event_type, label):
-    region = data["value"]
-    selected["region"] = region
-    widget.update_figure(figure_for(region))
+def on_region(data, event_type, label, ctx):
+    region = data["value"] if data["value"] in SALES else "all"
+    ctx.state["region"] = region  # this viewer's choice, seen by every worker
+    widget.update_figure(figure_for(region))  # redraws this viewer's chart only
     widget.alert(f"Showing {region}", "info")
 
 
-def on_export(data, event_type, label):
-    region = selected["region"]
+def on_export(data, event_type, label, ctx):
+    region = ctx.state.get("region", "all")
     rows = "\n".join(f"{q},{v}" for q, v in zip(QUARTERS, SALES[region], strict=True))
     widget.emit(
         "pywry:download",

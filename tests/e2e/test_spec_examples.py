@@ -82,11 +82,19 @@ def test_full_example_export_downloads_csv(full_example: ServerProcess, new_page
     assert recorded.off_server(full_example.base_url) == []
 
 
-def test_full_example_emit_reaches_every_viewer(full_example: ServerProcess, new_page) -> None:
+def test_full_example_export_downloads_for_the_clicker_only(
+    full_example: ServerProcess, new_page
+) -> None:
     first, second = new_page(), new_page()
     for recorded in (first, second):
         recorded.page.goto(full_example.base_url + "/")
         recorded.wait_connected()
-    with second.page.expect_download(timeout=15000) as info:
+    downloads: list[str] = []
+    second.page.on("download", lambda d: downloads.append(d.suggested_filename))
+    with first.page.expect_download(timeout=15000) as info:
         first.page.get_by_role("button", name="Export CSV").click()
     assert info.value.suggested_filename == "data.csv"
+    # the second viewer clicks too: its own download arrives, and it is its first one
+    with second.page.expect_download(timeout=15000):
+        second.page.get_by_role("button", name="Export CSV").click()
+    assert downloads == ["data.csv"]

@@ -19,8 +19,8 @@ if _log:
         with open(_log, "a", encoding="utf-8") as fh:
             fh.write(json.dumps(line) + "\n")
 
-    async def _recording(fn, data, event_type, label, *, executor=None):
-        ok = await _original(fn, data, event_type, label, executor=executor)
+    async def _recording(fn, data, event_type, label, **options):
+        ok = await _original(fn, data, event_type, label, **options)
         line = {
             "callback": getattr(fn, "__qualname__", repr(fn)),
             "event": event_type,

@@ -123,7 +123,7 @@ def _vault(runtime: Runtime, *, owner: str | None = None) -> Widget:
     bar = Toolbar(items=[SecretInput(component_id="key", event="app:key", value=SECRET)])
 
     def on_ping(data: Any, event: str, label: str) -> None:
-        widget.emit("app:pong", data)
+        widget.broadcast("app:pong", data)  # inside a callback, emit() would answer one viewer
 
     widget = Widget(
         runtime,

@@ -105,23 +105,32 @@ def test_resent_event_runs_its_callback_once(add_widget, make_client) -> None:
     ws.__exit__(None, None, None)
 
 
-def test_emit_from_callback_reaches_every_viewer_with_sequence_numbers(
-    add_widget, make_client
-) -> None:
+def test_emit_from_callback_reaches_only_the_viewer_who_acted(add_widget, make_client) -> None:
     def on_export(data: Any) -> None:
         widget.emit("pywry:download", {"filename": "data.csv", "content": "a,b"})
 
-    widget = add_widget(callbacks={"chart:export": on_export})
+    def on_ping(data: Any) -> None:
+        widget.broadcast("app:pong", data)
+
+    widget = add_widget(callbacks={"chart:export": on_export, "app:ping": on_ping})
     client = make_client()
     ws1, first, welcome = connect(client)
     ws2, second, _ = connect(client)
     first.send_json({"type": "event", "id": "e1", "event": "chart:export", "data": {}})
     assert first.receive_json()["type"] == "ack"
-    for socket in (first, second):
-        message = socket.receive_json()
-        assert message["event"] == "pywry:download"
-        assert message["data"] == {"filename": "data.csv", "content": "a,b"}
-        assert message["seq"] == welcome["seq"] + 1
+    message = first.receive_json()
+    assert message["event"] == "pywry:download"
+    assert message["data"] == {"filename": "data.csv", "content": "a,b"}
+    assert message["vseq"] == 1  # the viewer's own numbered stream, not the widget's
+    assert "seq" not in message
+    # broadcast reaches every viewer; it is the second page's first event: the
+    # download never reached it.
+    first.send_json({"type": "event", "id": "e2", "event": "app:ping", "data": {"n": 1}})
+    for socket in (second, first):
+        frame = socket.receive_json()
+        while frame["type"] == "ack":
+            frame = socket.receive_json()
+        assert (frame["event"], frame["seq"]) == ("app:pong", welcome["seq"] + 1)
     ws1.__exit__(None, None, None)
     ws2.__exit__(None, None, None)
 

@@ -10,6 +10,7 @@ os.environ.setdefault("PYWRY_SERVER__PORT", "8080")
 
 import numpy as np
 import pandas as pd
+import pywry
 from fastapi.responses import HTMLResponse
 from pywry.inline import deploy, get_server_app, get_widget_html_async, show_dataframe
 
@@ -36,7 +37,8 @@ def on_row_selected(data, event_type, label):
 
 
 def on_cell_edit(data, event_type, label):
-    table.update_cell(data["row"], "price", 99.5)
+    with pywry.everyone():  # kept for every new page load, not this viewer's only
+        table.update_cell(data["row"], "price", 99.5)
 
 
 def on_filter(data, event_type, label):

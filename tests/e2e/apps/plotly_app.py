@@ -7,6 +7,7 @@ os.environ.setdefault("PYWRY_SERVER__PORT", "8080")
 
 import numpy as np
 import plotly.graph_objects as go
+import pywry
 from fastapi.responses import HTMLResponse
 from pywry.inline import deploy, get_server_app, get_widget_html_async, show_plotly
 
@@ -35,7 +36,8 @@ def on_relayout(data, event_type, label):
 
 
 def on_theme(data, event_type, label):
-    chart.set_theme(data["theme"])
+    with pywry.everyone():  # every open page and every new page load
+        chart.set_theme(data["theme"])
 
 
 def on_traces(data, event_type, label):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pywry.context import EventContext, current_context, everyone
+
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+__all__ = ["EventContext", "__version__", "current_context", "everyone"]

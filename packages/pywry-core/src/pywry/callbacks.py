@@ -1,15 +1,17 @@
 """Calling user callbacks: signature adaptation, thread pool for sync, error isolation.
 
-A callback may accept ``(data)``, ``(data, event_type)`` or ``(data, event_type,
-label)`` (or ``*args``). Sync callbacks run in a thread pool so they never block the
-event loop; async callbacks are awaited. A callback that raises is logged and never
-stops the callbacks after it.
+A callback may accept ``(data)``, ``(data, event_type)``, ``(data, event_type,
+label)`` or ``(data, event_type, label, ctx)`` (``*args`` gets the first three). Sync
+callbacks run in a thread pool so they never block the event loop, with the caller's
+context variables (so :func:`pywry.current_context` works there); async callbacks are
+awaited. A callback that raises is logged and never stops the callbacks after it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import functools
 import inspect
 import logging
@@ -18,11 +20,13 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Executor
 from typing import Any
 
-__all__ = ["Callback", "accepted_arity", "invoke_all", "run_callback"]
+__all__ = ["MAX_ARITY", "Callback", "accepted_arity", "invoke_all", "run_callback"]
 
 logger = logging.getLogger("pywry.callbacks")
 
 Callback = Callable[..., Any]
+#: ``(data, event_type, label, ctx)``
+MAX_ARITY = 4
 
 
 #: Arity per callback, held weakly so callbacks of closed widgets can be freed.
@@ -37,17 +41,17 @@ def _arity_of(fn: Callback) -> int:
     count = 0
     for param in params:
         if param.kind is inspect.Parameter.VAR_POSITIONAL:
-            return 3
+            return 3  # the spec's three; ctx is for callbacks that name it
         if param.kind in (
             inspect.Parameter.POSITIONAL_ONLY,
             inspect.Parameter.POSITIONAL_OR_KEYWORD,
         ):
             count += 1
-    return min(count, 3)
+    return min(count, MAX_ARITY)
 
 
 def accepted_arity(fn: Callback) -> int:
-    """How many of ``(data, event_type, label)`` ``fn`` takes (0 to 3)."""
+    """How many of ``(data, event_type, label, ctx)`` ``fn`` takes (0 to 4)."""
     try:
         return _arities[fn]
     except (KeyError, TypeError):  # not seen yet, or not weak-referenceable / hashable
@@ -66,17 +70,24 @@ def _is_async(fn: Callback) -> bool:
 
 
 async def run_callback(
-    fn: Callback, data: Any, event_type: str, label: str, *, executor: Executor | None = None
+    fn: Callback,
+    data: Any,
+    event_type: str,
+    label: str,
+    *,
+    executor: Executor | None = None,
+    ctx: Any = None,
 ) -> bool:
     """Call ``fn`` with as many arguments as it takes; ``True`` if it did not raise."""
-    args = (data, event_type, label)[: accepted_arity(fn)]
+    args = (data, event_type, label, ctx)[: accepted_arity(fn)]
     name = getattr(fn, "__qualname__", repr(fn))
     try:
         if _is_async(fn):
             await fn(*args)
         else:
             loop = asyncio.get_running_loop()
-            result = await loop.run_in_executor(executor, functools.partial(fn, *args))
+            call = functools.partial(contextvars.copy_context().run, fn, *args)
+            result = await loop.run_in_executor(executor, call)
             if inspect.isawaitable(result):
                 await result
     except Exception:
@@ -92,10 +103,11 @@ async def invoke_all(
     label: str,
     *,
     executor: Executor | None = None,
+    ctx: Any = None,
 ) -> int:
     """Run every callback in order; returns how many raised."""
     failures = 0
     for fn in callbacks:
-        ok = await run_callback(fn, data, event_type, label, executor=executor)
+        ok = await run_callback(fn, data, event_type, label, executor=executor, ctx=ctx)
         failures += 0 if ok else 1
     return failures

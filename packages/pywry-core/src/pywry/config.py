@@ -169,6 +169,8 @@ class DeploySettings(_Section):
     session_ttl: int = Field(86400, ge=1)
     worker_id: str | None = None
     auth_enabled: bool = False
+    #: Largest ``ctx.state`` of one viewer, as JSON bytes.
+    viewer_state_max_bytes: int = Field(65_536, ge=1024, le=16_777_216)
 
     @field_validator("state_backend")
     @classmethod

@@ -9,6 +9,7 @@ The hierarchy::
     ├── WidgetError
     │   ├── WidgetNotFoundError       no widget with that label exists
     │   └── InvalidEventError         an event name or payload is not acceptable
+    ├── ViewerStateError              ``ctx.state`` got a value it cannot keep
     ├── OptionalDependencyError       a user-side library (plotly, pandas) is missing
     └── BackendError                  the state backend failed
         └── BackendUnavailableError   the backend cannot be reached right now
@@ -25,6 +26,7 @@ __all__ = [
     "OptionalDependencyError",
     "PyWryError",
     "ServerNotInstalledError",
+    "ViewerStateError",
     "WidgetError",
     "WidgetNotFoundError",
 ]
@@ -84,3 +86,7 @@ class BackendError(PyWryError):
 
 class BackendUnavailableError(BackendError):
     """The state backend cannot be reached (for example Redis is down)."""
+
+
+class ViewerStateError(PyWryError, ValueError):
+    """A viewer's ``ctx.state`` would exceed its size limit or hold a non-JSON value."""

@@ -12,9 +12,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import weakref
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+from pywry.context import Viewer, ViewerState
+from pywry.errors import ViewerStateError
 
 if TYPE_CHECKING:
     from pywry.state.records import WidgetRecord
@@ -30,9 +34,24 @@ class Sink(Protocol):
     """What a running server offers widgets (implemented by ``pywry_server``)."""
 
     loop: asyncio.AbstractEventLoop
+    worker_id: str
+    #: Largest ``ctx.state`` of one viewer, as JSON bytes.
+    viewer_state_max_bytes: int
 
     async def emit(self, label: str, event: str, data: Any) -> None:
         """Deliver ``event`` to every browser viewing ``label``, on every worker."""
+
+    async def emit_to_viewer(self, viewer_id: str, label: str, event: str, data: Any) -> None:
+        """Deliver ``event`` of widget ``label`` to one viewer's page, wherever its socket is.
+
+        In order, replayed after a reconnect on any worker, seen by nobody else.
+        """
+
+    async def load_viewer_state(self, viewer_id: str) -> dict[str, Any]:
+        """The stored ``ctx.state`` of ``viewer_id`` (empty if none)."""
+
+    async def save_viewer_state(self, viewer: Viewer, state: dict[str, Any]) -> None:
+        """Store ``ctx.state`` of ``viewer`` for every worker."""
 
     async def send_to(self, connection_id: str, label: str, event: str, data: Any) -> None:
         """Deliver ``event`` to the one browser connection ``connection_id`` of ``label``.
@@ -63,6 +82,10 @@ class Runtime:
         self._queue: asyncio.Queue[Callable[[], Awaitable[None]]] | None = None
         self._pump: asyncio.Task[None] | None = None
         self.executor = ThreadPoolExecutor(thread_name_prefix="pywry-callback")
+        #: One state object per viewer while callbacks of that viewer run here.
+        self._viewer_states: weakref.WeakValueDictionary[str, ViewerState] = (
+            weakref.WeakValueDictionary()
+        )
 
     # -- widgets ---------------------------------------------------------------
     def add(self, widget: Widget) -> None:
@@ -96,6 +119,51 @@ class Runtime:
     @property
     def serving(self) -> bool:
         return self._sink is not None
+
+    @property
+    def worker_id(self) -> str:
+        sink = self._sink
+        if sink is None:
+            raise RuntimeError("No server is running")
+        return sink.worker_id
+
+    # -- viewers' state ----------------------------------------------------------
+    async def viewer_state(self, viewer_id: str, *, load: bool) -> ViewerState:
+        """The state of ``viewer_id``, shared by the callbacks of that viewer running now.
+
+        ``load`` reads it from the backend at once; otherwise on first use.
+        """
+        sink = self._sink
+        if sink is None:
+            raise RuntimeError("No server is running")
+        state = self._viewer_states.get(viewer_id)
+        if state is None:
+
+            def load_now() -> dict[str, Any]:
+                if _on_loop(sink.loop):
+                    raise ViewerStateError(
+                        "ctx.state is read before callbacks that take ctx run; an async "
+                        "callback that uses it must declare ctx as its 4th parameter: "
+                        "async def on_event(data, event_type, label, ctx)"
+                    )
+                return self.run_blocking(lambda: sink.load_viewer_state(viewer_id))
+
+            state = ViewerState(max_bytes=sink.viewer_state_max_bytes, loader=load_now)
+            self._viewer_states[viewer_id] = state
+        if load and not state.loaded:
+            data = await sink.load_viewer_state(viewer_id)
+            if not state.loaded:
+                state.replace(data)
+        return state
+
+    async def save_viewer_state(self, viewer: Viewer, state: dict[str, Any]) -> None:
+        sink = self._sink
+        if sink is None:
+            return
+        try:
+            await sink.save_viewer_state(viewer, state)
+        except Exception:
+            logger.exception("Saving ctx.state of viewer %s failed", viewer.viewer_id)
 
     async def attach(self, sink: Sink) -> None:
         """Called by the server on start-up, on its event loop."""

@@ -27,12 +27,15 @@ import logging
 import secrets
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pywry.errors import BackendError
 from starlette.websockets import WebSocket, WebSocketState
 
 from pywry_server.codes import CloseCode
+
+if TYPE_CHECKING:
+    from pywry_server.messages import ViewerRef
 
 __all__ = ["Connection", "ConnectionState", "Envelope", "EventLog", "StreamStart"]
 
@@ -122,6 +125,15 @@ class _Close:
 _Item = _Frame | _Live | _Sync | _Start | _Close
 
 
+def _on_wire(stream: _Stream, envelope: Envelope) -> Envelope:
+    """Logs number their entries ``seq``; a stream of another key sends it under its own."""
+    if stream.key == "seq":
+        return envelope
+    message = {k: v for k, v in envelope.message.items() if k != "seq"}
+    message[stream.key] = envelope.message.get("seq")
+    return Envelope(message)
+
+
 class Connection:
     """A browser viewing ``label``; ``client_id`` names the page across reconnects."""
 
@@ -142,7 +154,7 @@ class Connection:
         #: The user session the socket opened with (auth enabled), else ``None``.
         self.session_id: str | None = None
         #: The viewer (page load) this socket speaks for, once it said hello.
-        self.viewer_id: str | None = None
+        self.viewer: ViewerRef | None = None
         self.state = ConnectionState.CONNECTING
         self._log = log
         self._queue: asyncio.Queue[_Item] = asyncio.Queue(maxsize=queue_size)
@@ -154,9 +166,13 @@ class Connection:
     def new_client_id() -> str:
         return secrets.token_hex(8)
 
-    def follow(self, field_name: str, log_id: str) -> None:
-        """Also deliver the log ``log_id``, numbered by ``field_name`` (before start)."""
-        self._streams[field_name] = _Stream(log_id, field_name)
+    @property
+    def viewer_id(self) -> str | None:
+        return None if self.viewer is None else self.viewer.viewer_id
+
+    def follow(self, key: str, log_id: str) -> None:
+        """Also deliver the log ``log_id``, its numbers sent as ``key`` (before start)."""
+        self._streams[key] = _Stream(log_id, key)
 
     @property
     def viewer_log(self) -> str | None:
@@ -273,7 +289,7 @@ class Connection:
             self.state = ConnectionState.OPEN
 
     async def _accept(self, stream: _Stream, envelope: Envelope) -> None:
-        number = int(envelope.message.get(stream.key) or 0)
+        number = int(envelope.message.get("seq") or 0)
         if not number:
             await self._write(envelope)
         elif number == stream.last_sent + 1:
@@ -300,10 +316,10 @@ class Connection:
         await self._write(Envelope({"type": "reset", stream.key: stream.last_sent}))
 
     async def _send_next(self, stream: _Stream, envelope: Envelope) -> None:
-        number = int(envelope.message.get(stream.key) or 0)
+        number = int(envelope.message.get("seq") or 0)
         if number and number <= stream.last_sent:
             return
-        if await self._write(envelope) and number:
+        if await self._write(_on_wire(stream, envelope)) and number:
             stream.last_sent = number  # a closed socket never took it: replayed on reconnect
 
     async def _write(self, envelope: Envelope) -> bool:

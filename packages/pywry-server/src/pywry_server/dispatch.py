@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from pywry.context import Viewer
+
 if TYPE_CHECKING:
     from pywry.runtime import Runtime
 
+    from pywry_server.messages import ViewerRef
     from pywry_server.tasks import TaskSet
 
 __all__ = ["Dispatcher"]
@@ -22,16 +25,28 @@ class Dispatcher:
     def defines(self, label: str) -> bool:
         return self._runtime.get(label) is not None
 
-    def run_here(self, label: str, event: str, data: Any, *, origin: str | None = None) -> bool:
+    def run_here(
+        self,
+        label: str,
+        event: str,
+        data: Any,
+        *,
+        origin: str | None = None,
+        viewer: ViewerRef | None = None,
+    ) -> bool:
         """Start ``label``'s callbacks for ``event``; ``False`` if this worker lacks it.
 
         ``origin`` is the connection that sent the event (answers meant for that page
-        alone go back to it).
+        alone go back to it); ``viewer`` who sent it (what callbacks send reaches it).
         """
         widget = self._runtime.get(label)
         if widget is None:
             return False
+        who = None
+        if viewer is not None:
+            who = Viewer(viewer.viewer_id, viewer.session_id, viewer.user)
         self._tasks.spawn(
-            widget.dispatch(event, data, origin=origin), name=f"pywry-callback:{label}:{event}"
+            widget.dispatch(event, data, origin=origin, viewer=who),
+            name=f"pywry-callback:{label}:{event}",
         )
         return True

@@ -40,12 +40,12 @@ class InboundRouter:
             key = f"in:{label}:{connection.client_id}:{frame_id}"
             if not await self._backend.events.claim(key, ttl=self._dedupe_ttl):
                 return "duplicate"
-        origin = connection.connection_id
-        if self._dispatcher.run_here(label, event, data, origin=origin):
+        origin, viewer = connection.connection_id, connection.viewer
+        if self._dispatcher.run_here(label, event, data, origin=origin, viewer=viewer):
             return "ok"
         owner = await self._backend.connections.owner_of(label)
         if owner is None or not await self._backend.workers.is_alive(owner):
             return "unavailable"
-        message = Dispatch(label=label, event=event, data=data, origin=origin)
+        message = Dispatch(label=label, event=event, data=data, origin=origin, viewer=viewer)
         await self._backend.events.publish(worker_channel(owner), message.wire())
         return "ok"

@@ -102,7 +102,11 @@ class BusListener:
                 connection.deliver(envelope, "vseq")
         elif isinstance(message, Dispatch):
             self._dispatcher.run_here(
-                message.label, message.event, message.data, origin=message.origin
+                message.label,
+                message.event,
+                message.data,
+                origin=message.origin,
+                viewer=message.viewer,
             )
         elif isinstance(message, Direct):
             target = self._sockets.get(message.connection)

@@ -14,14 +14,26 @@ from typing import TYPE_CHECKING, Any
 from pywry._retry import backoff
 from pywry.errors import BackendUnavailableError
 
-from pywry_server.messages import WIDGETS_CHANNEL, Closed, Deliver, Direct, worker_channel
+from pywry_server.connection import Envelope
+from pywry_server.messages import (
+    WIDGETS_CHANNEL,
+    Closed,
+    Deliver,
+    DeliverToViewer,
+    Direct,
+    ViewerRef,
+    worker_channel,
+)
+from pywry_server.viewers import viewer_log
 
 if TYPE_CHECKING:
     from pywry.config import PyWrySettings
+    from pywry.context import Viewer
     from pywry.state.base import StateBackend
     from pywry.state.records import WidgetRecord
 
     from pywry_server.sockets import SocketRegistry
+    from pywry_server.viewers import ViewerDirectory
 
 __all__ = ["Outbound"]
 
@@ -33,11 +45,19 @@ class Outbound:
     """Emits, targeted sends and widget records, for every widget of this process."""
 
     def __init__(
-        self, settings: PyWrySettings, backend: StateBackend, sockets: SocketRegistry
+        self,
+        settings: PyWrySettings,
+        backend: StateBackend,
+        sockets: SocketRegistry,
+        viewers: ViewerDirectory,
+        worker_id: str,
     ) -> None:
         self.loop = asyncio.get_running_loop()
+        self.worker_id = worker_id
+        self.viewer_state_max_bytes = settings.deploy.viewer_state_max_bytes
         self._backend = backend
         self._sockets = sockets
+        self._viewers = viewers
         self._maxlen = settings.server.event_buffer_size
         self._log_ttl = settings.deploy.connection_ttl
         self._widget_ttl = settings.deploy.widget_ttl
@@ -62,6 +82,38 @@ class Outbound:
             await self._backend.events.publish(WIDGETS_CHANNEL, deliver.wire())
         except BackendUnavailableError as exc:
             logger.info("Event %s #%d logged, bus down (%s): upkeep delivers it", event, seq, exc)
+
+    async def emit_to_viewer(self, viewer_id: str, label: str, event: str, data: Any) -> None:
+        """Log the event in the viewer's own log (getting its number), then deliver it.
+
+        The socket of that viewer gets it directly when this worker holds it, else
+        through the bus; a page that reconnects anywhere replays it from the log.
+        """
+        message: Message = {"type": "event", "event": event, "data": data, "label": label}
+        log_id = viewer_log(viewer_id)
+        seq = await self._append_retrying(log_id, message)
+        logged = {**message, "seq": seq}
+        local = [c for c in self._sockets.of_viewer(viewer_id) if c.is_open_or_starting()]
+        if local:
+            envelope = Envelope(logged)
+            for connection in local:
+                connection.deliver(envelope, "vseq")
+            return
+        try:
+            await self._backend.events.publish(
+                WIDGETS_CHANNEL, DeliverToViewer(viewer=viewer_id, message=logged).wire()
+            )
+        except BackendUnavailableError as exc:
+            logger.info(
+                "Viewer event %s #%d logged, bus down (%s): upkeep sends it", event, seq, exc
+            )
+
+    async def load_viewer_state(self, viewer_id: str) -> dict[str, Any]:
+        return await self._viewers.load_state(viewer_id)
+
+    async def save_viewer_state(self, viewer: Viewer, state: dict[str, Any]) -> None:
+        ref = ViewerRef(viewer_id=viewer.viewer_id, session_id=viewer.session_id, user=viewer.user)
+        await self._viewers.save_state(ref, state)
 
     async def _append_retrying(self, log_id: str, message: Message) -> int:
         give_up = self.loop.time() + self._log_ttl

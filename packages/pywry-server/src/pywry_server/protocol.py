@@ -2,8 +2,11 @@
 
 Every frame is one JSON object with a ``type``. Browser to server:
 
-- ``{"type": "hello", "lastSeq": int | null}``: first frame; ``lastSeq`` asks for
-  the events missed since that sequence number (``null`` on a fresh page).
+- ``{"type": "hello", "lastSeq": int | null, "viewer": str | null, "viewerSeq": int |
+  null}``: first frame; ``lastSeq`` asks for the widget's events missed since that
+  sequence number (``null`` on a fresh page); ``viewer`` is the viewer id the first
+  ``welcome`` gave this page (``null`` on a fresh page) and ``viewerSeq`` the newest
+  of that viewer's own events the page has.
 - ``{"type": "event", "id": str, "event": "ns:name", "data": any}``: an event for
   the widget's callbacks; ``id`` (unique per page) makes resends idempotent.
 - ``{"type": "ping"}``.
@@ -57,6 +60,8 @@ class ProtocolError(ValueError):
 @dataclass(frozen=True, slots=True)
 class Hello:
     last_seq: int | None
+    viewer: str | None = None
+    viewer_seq: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,12 +101,12 @@ def parse_frame(text: str, *, max_bytes: int) -> Frame:
     if kind == "ping":
         return Ping()
     if kind == "hello":
-        last = raw.get("lastSeq")
-        if last is not None and (not isinstance(last, int) or isinstance(last, bool) or last < 0):
-            raise ProtocolError(
-                ErrorCode.BAD_MESSAGE, "'lastSeq' must be a non-negative integer or null"
-            )
-        return Hello(last_seq=last)
+        viewer = raw.get("viewer")
+        if viewer is not None and not isinstance(viewer, str):
+            raise ProtocolError(ErrorCode.BAD_MESSAGE, "'viewer' must be a string or null")
+        return Hello(
+            last_seq=_seq(raw, "lastSeq"), viewer=viewer, viewer_seq=_seq(raw, "viewerSeq")
+        )
     if kind == "event":
         return _parse_event(raw, frame_id)
     raise ProtocolError(
@@ -109,6 +114,15 @@ def parse_frame(text: str, *, max_bytes: int) -> Frame:
         f"Unknown message type {kind!r}; expected hello, event or ping",
         frame_id,
     )
+
+
+def _seq(raw: dict[str, Any], key: str) -> int | None:
+    value = raw.get(key)
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+        raise ProtocolError(
+            ErrorCode.BAD_MESSAGE, f"{key!r} must be a non-negative integer or null"
+        )
+    return value
 
 
 def _parse_event(raw: dict[str, Any], frame_id: str | None) -> Event:

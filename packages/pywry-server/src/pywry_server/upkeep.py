@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from pywry_server.availability import Availability
     from pywry_server.outbound import Outbound
     from pywry_server.sockets import SocketRegistry
+    from pywry_server.viewers import ViewerDirectory
 
 __all__ = ["Upkeep"]
 
@@ -61,6 +62,7 @@ class Upkeep:
         sockets: SocketRegistry,
         availability: Availability,
         outbound: Outbound,
+        viewers: ViewerDirectory,
         connection_ttl: float,
         widget_ttl: float,
         sweep_sessions: Callable[[], Awaitable[None]] | None = None,
@@ -71,6 +73,7 @@ class Upkeep:
         self._sockets = sockets
         self._availability = availability
         self._outbound = outbound
+        self._viewers = viewers
         self._connection_ttl = connection_ttl
         self._widget_ttl = widget_ttl
         self._sweep_sessions = sweep_sessions
@@ -118,10 +121,13 @@ class Upkeep:
                 )
 
     async def _sync_viewers(self) -> None:
-        """Per-viewer logs: catch up events the bus lost, notice resets."""
+        """Open pages keep their viewers alive; their logs catch up what the bus lost."""
         for connection in self._sockets.all():
-            if connection.viewer_log is not None:
-                connection.sync(await self._backend.events.last_seq(connection.viewer_log), "vseq")
+            viewer_id, log_id = connection.viewer_id, connection.viewer_log
+            if viewer_id is None or log_id is None:
+                continue
+            await self._viewers.touch(viewer_id)
+            connection.sync(await self._backend.events.last_seq(log_id), "vseq")
 
     async def _still_available(self, label: str, alive: set[str]) -> bool:
         reason = await self._availability.reason(label, alive)

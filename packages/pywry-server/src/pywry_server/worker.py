@@ -31,6 +31,7 @@ from pywry_server.outbound import Outbound
 from pywry_server.sockets import SocketRegistry
 from pywry_server.tasks import TaskSet
 from pywry_server.upkeep import Upkeep
+from pywry_server.viewers import ViewerDirectory
 
 if TYPE_CHECKING:
     from pywry.config import PyWrySettings
@@ -55,6 +56,7 @@ class Worker:
     availability: Availability
     inbound: InboundRouter
     outbound: Outbound
+    viewers: ViewerDirectory
     listener: BusListener
     upkeep: Upkeep
     tasks: TaskSet
@@ -76,7 +78,8 @@ class Worker:
         sockets = SocketRegistry(backend.connections, worker_id, ttl=deploy.connection_ttl)
         availability = Availability(runtime, backend, worker_id)
         dispatcher = Dispatcher(runtime, tasks)
-        outbound = Outbound(settings, backend, sockets)
+        viewers = ViewerDirectory(backend.sessions, ttl=deploy.session_ttl)
+        outbound = Outbound(settings, backend, sockets, viewers, worker_id)
         sweep = None if sweep_sessions is None else (lambda: sweep_sessions(sockets))
         return cls(
             settings=settings,
@@ -87,6 +90,7 @@ class Worker:
             availability=availability,
             inbound=InboundRouter(backend, dispatcher, dedupe_ttl=2 * deploy.connection_ttl),
             outbound=outbound,
+            viewers=viewers,
             listener=BusListener(backend.events, worker_id, sockets, dispatcher),
             upkeep=Upkeep(
                 backend=backend,
@@ -95,6 +99,7 @@ class Worker:
                 sockets=sockets,
                 availability=availability,
                 outbound=outbound,
+                viewers=viewers,
                 connection_ttl=deploy.connection_ttl,
                 widget_ttl=deploy.widget_ttl,
                 sweep_sessions=sweep,

@@ -20,6 +20,7 @@ from pywry_server.codes import CloseCode, ErrorCode
 from pywry_server.connection import Connection
 from pywry_server.protocol import Event, Hello, Ping, ProtocolError, parse_frame
 from pywry_server.replay import plan_stream
+from pywry_server.viewers import anonymous_session, viewer_log
 
 if TYPE_CHECKING:
     from pywry_server.worker import Worker
@@ -53,6 +54,7 @@ async def widget_socket(websocket: WebSocket, label: str) -> None:
         await _refuse(websocket, CloseCode.FORBIDDEN, ErrorCode.FORBIDDEN_ORIGIN, message)
         return
     session_id: str | None = None
+    user: str | None = None
     try:
         if worker.settings.deploy.auth_enabled:  # before the lookup, so labels do not leak
             session = await current_session(websocket)
@@ -60,7 +62,7 @@ async def widget_socket(websocket: WebSocket, label: str) -> None:
                 message = "A valid session is required; log in first"
                 await _refuse(websocket, CloseCode.UNAUTHORIZED, ErrorCode.UNAUTHORIZED, message)
                 return
-            session_id = session.session_id
+            session_id, user = session.session_id, session.user or None
         local = worker.runtime.get(label) is not None
         record = None if local else await worker.outbound.lookup(label)
         reason = await worker.availability.record_reason(record) if record is not None else None
@@ -84,17 +86,23 @@ async def widget_socket(websocket: WebSocket, label: str) -> None:
         send_timeout=server.send_timeout,
     )
     connection.session_id = session_id
-    await _run(worker, connection, reason)
+    browser = session_id or anonymous_session(websocket.headers.get("cookie"))
+    await _run(worker, connection, reason, browser, user)
 
 
-async def _run(worker: Worker, connection: Connection, unavailable: str | None) -> None:
-    """The socket's reader and writer; when the reader ends the writer flushes and stops."""
+async def _run(
+    worker: Worker, connection: Connection, unavailable: str | None, browser: str, user: str | None
+) -> None:
+    """The socket's reader and writer; when the reader ends the writer flushes and stops.
+
+    ``browser`` is the session the page's viewer is bound to, ``user`` who is logged in.
+    """
     name = connection.connection_id
     try:
         async with asyncio.TaskGroup() as group:
             writer = group.create_task(connection.run_writer(), name=f"pywry-writer:{name}")
             reader = group.create_task(
-                _read(worker, connection, unavailable), name=f"pywry-reader:{name}"
+                _read(worker, connection, unavailable, browser, user), name=f"pywry-reader:{name}"
             )
             await asyncio.wait((writer, reader), return_when=asyncio.FIRST_COMPLETED)
             if not reader.done():  # the writer gave up on a slow page and closed it
@@ -108,14 +116,16 @@ async def _run(worker: Worker, connection: Connection, unavailable: str | None) 
         await worker.sockets.remove(connection)
 
 
-async def _read(worker: Worker, connection: Connection, unavailable: str | None) -> None:
+async def _read(
+    worker: Worker, connection: Connection, unavailable: str | None, browser: str, user: str | None
+) -> None:
     if unavailable is not None:
         connection.send_unavailable(unavailable)
         connection.close(CloseCode.UNAVAILABLE, "widget unavailable")
         return
     max_bytes = worker.settings.server.max_message_bytes
     try:
-        await _serve(worker, connection, max_bytes)
+        await _serve(worker, connection, max_bytes, browser, user)
     except WebSocketDisconnect:
         pass
     except BackendUnavailableError as exc:
@@ -137,28 +147,45 @@ async def _receive(connection: Connection) -> str | None:
     return text if isinstance(text, str) else None
 
 
-async def _first_frame(
-    connection: Connection, max_bytes: int
-) -> tuple[int | None, list[str | None]]:
-    """Wait for ``hello``; returns its ``lastSeq``, or the first frame to handle after welcome."""
+async def _first_frame(connection: Connection, max_bytes: int) -> tuple[Hello, list[str | None]]:
+    """Wait for ``hello``; a page that sends something else first is a fresh page, and
+    that frame is handled after ``welcome``."""
+    fresh = Hello(last_seq=None)
     try:
         text = await asyncio.wait_for(_receive(connection), HELLO_TIMEOUT)
     except TimeoutError:
-        return None, []
+        return fresh, []
     if text is not None:
         try:
             frame = parse_frame(text, max_bytes=max_bytes)
         except ProtocolError:
-            return None, [text]
+            return fresh, [text]
         if isinstance(frame, Hello):
-            return frame.last_seq, []
-    return None, [text]
+            return frame, []
+    return fresh, [text]
 
 
-async def _serve(worker: Worker, connection: Connection, max_bytes: int) -> None:
-    last_seq, pending = await _first_frame(connection, max_bytes)
+async def _serve(
+    worker: Worker, connection: Connection, max_bytes: int, browser: str, user: str | None
+) -> None:
+    hello, pending = await _first_frame(connection, max_bytes)
+    viewer_seq = hello.viewer_seq
+    if hello.viewer is None:
+        connection.viewer, viewer_seq = await worker.viewers.open(browser, user), None
+    else:
+        connection.viewer = await worker.viewers.resume(hello.viewer, browser)
+        if connection.viewer is None:
+            logger.warning("Refused a hello with an unknown viewer or another browser's")
+            message = "This page's viewer is unknown, expired or not yours; reload the page"
+            _error(connection, ProtocolError(ErrorCode.FORBIDDEN_VIEWER, message))
+            connection.close(CloseCode.FORBIDDEN, ErrorCode.FORBIDDEN_VIEWER)
+            return
+    viewer_id = connection.viewer.viewer_id
+    connection.follow("vseq", viewer_log(viewer_id))
     await worker.sockets.add(connection)
-    current, start = await plan_stream(worker.backend.events, connection.label, last_seq)
+    log = worker.backend.events
+    current, start = await plan_stream(log, connection.label, hello.last_seq)
+    viewer_current, viewer_start = await plan_stream(log, viewer_log(viewer_id), viewer_seq)
     connection.send(
         {
             "type": "welcome",
@@ -166,9 +193,11 @@ async def _serve(worker: Worker, connection: Connection, max_bytes: int) -> None
             "clientId": connection.client_id,
             "workerId": worker.worker_id,
             "seq": current,
+            "viewer": viewer_id,
+            "viewerSeq": viewer_current,
         }
     )
-    connection.start_delivery({"seq": start})
+    connection.start_delivery({"seq": start, "vseq": viewer_start})
     for text in pending:
         await _handle(worker, connection, text, max_bytes)
     while True:

@@ -7,7 +7,9 @@
  *
  * Reconnects with exponential back-off; events sent while away are kept and resent
  * (the server runs each once), events missed while away are replayed by sequence
- * number. Protocol: docs/protocol.md.
+ * number: the widget's events (seq) and this page's own (vseq: what callbacks sent
+ * to this viewer). The viewer id the server gives in the first welcome lives as long
+ * as the page. Protocol: docs/protocol.md.
  */
 (function () {
   'use strict';
@@ -16,7 +18,9 @@
   var handlers = {};
   var unacked = [];          // frames sent or queued, awaiting "ack"
   var nextId = 1;
-  var lastSeq = null;        // newest server event seen (null until welcome)
+  var lastSeq = null;        // newest widget event seen (null until welcome)
+  var viewerId = null;       // this page load, as the server knows it
+  var lastVseq = null;       // newest event of this viewer seen
   var socket = null;
   var attempt = 0;
   var stopped = false;
@@ -71,7 +75,12 @@
     if (msg.type === 'welcome') {
       attempt = 0;
       if (lastSeq === null) lastSeq = msg.seq;
+      if (msg.viewer && msg.viewer !== viewerId) {
+        viewerId = msg.viewer;
+        lastVseq = msg.viewerSeq;
+      }
       api.workerId = msg.workerId;
+      api.viewerId = viewerId;
       setState('open');
       unacked.forEach(sendFrame);
       dispatch('pywry:connected', { workerId: msg.workerId });
@@ -79,11 +88,16 @@
       if (typeof msg.seq === 'number') {
         if (lastSeq !== null && msg.seq <= lastSeq) return;
         lastSeq = msg.seq;
+      } else if (typeof msg.vseq === 'number') {
+        if (lastVseq !== null && msg.vseq <= lastVseq) return;
+        lastVseq = msg.vseq;
+        if (msg.label && msg.label !== config.label) return;  // another widget's
       }
       dispatch(msg.event, msg.data);
     } else if (msg.type === 'reset') {
-      // The server's event log restarted (it lost its data or expired): count again.
-      lastSeq = msg.seq;
+      // A server event log restarted (it lost its data or expired): count again.
+      if (typeof msg.vseq === 'number') lastVseq = msg.vseq;
+      else lastSeq = msg.seq;
     } else if (msg.type === 'ack') {
       unacked = unacked.filter(function (f) { return f.id !== msg.id; });
     } else if (msg.type === 'error') {
@@ -109,7 +123,9 @@
     setState('connecting');
     socket = new WebSocket(socketUrl());
     socket.onopen = function () {
-      socket.send(JSON.stringify({ type: 'hello', lastSeq: lastSeq }));
+      socket.send(JSON.stringify({
+        type: 'hello', lastSeq: lastSeq, viewer: viewerId, viewerSeq: lastVseq
+      }));
       clearInterval(pingTimer);
       pingTimer = setInterval(function () { sendFrame({ type: 'ping' }); }, 25000);
     };
@@ -143,6 +159,7 @@
     label: config.label,
     state: 'connecting',
     workerId: null,
+    viewerId: null,
     emit: function (event, data) {
       if (typeof event !== 'string' || event.indexOf(':') < 1) {
         throw new Error('pywry.emit: event must look like "namespace:name", got ' + event);

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
+from pywry.context import current_context
 from pywry.toolbar.inputs import SecretInput
 
 if TYPE_CHECKING:
@@ -52,7 +53,8 @@ class ToolbarSession:
         self._reply = reply
         self._toolbars = toolbars
         self._secrets: dict[str, str | None] = {}
-        self._pending: dict[str, Future[ToolbarState]] = {}
+        #: request id -> (future, the viewer asked; ``None``: any viewer may answer)
+        self._pending: dict[str, tuple[Future[ToolbarState], str | None]] = {}
         self._lock = threading.RLock()
 
     # -- secrets ---------------------------------------------------------------
@@ -158,7 +160,11 @@ class ToolbarSession:
         *,
         timeout: float | None = 10.0,
     ) -> Future[ToolbarState]:
-        """Ask the browsers for the toolbar state; the first answer resolves the future."""
+        """Ask the browsers for the toolbar state; the first answer resolves the future.
+
+        Inside a callback only the viewer being answered is asked, and only its answer
+        counts.
+        """
         future: Future[ToolbarState] = Future()
         if callback is not None:
             executor = self._runtime.executor
@@ -172,11 +178,12 @@ class ToolbarSession:
             )
             return future
         request_id = uuid.uuid4().hex
+        ctx = current_context()
         with self._lock:
             while len(self._pending) >= _MAX_PENDING:
-                oldest = self._pending.pop(next(iter(self._pending)))
+                oldest, _asked = self._pending.pop(next(iter(self._pending)))
                 oldest.cancel()
-            self._pending[request_id] = future
+            self._pending[request_id] = (future, None if ctx is None else ctx.viewer_id)
         future.add_done_callback(lambda _: self._forget(request_id))
         if timeout is not None:
             sink.loop.call_soon_threadsafe(sink.loop.call_later, timeout, self._expire, request_id)
@@ -189,17 +196,25 @@ class ToolbarSession:
 
     def _expire(self, request_id: str) -> None:
         with self._lock:
-            future = self._pending.pop(request_id, None)
-        if future is not None and not future.done():
-            future.set_exception(TimeoutError("No browser answered the toolbar state request"))
+            pending = self._pending.pop(request_id, None)
+        if pending is not None and not pending[0].done():
+            pending[0].set_exception(TimeoutError("No browser answered the toolbar state request"))
 
     def _resolve(self, data: dict[str, Any]) -> None:
         request_id, values = data.get("requestId"), data.get("values")
         if not isinstance(request_id, str) or not isinstance(values, dict):
             return
+        ctx = current_context()
         with self._lock:
-            future = self._pending.pop(request_id, None)
-        if future is None or future.done():
+            pending = self._pending.get(request_id)
+            if pending is None:
+                return
+            future, asked = pending
+            if asked is not None and (ctx is None or ctx.viewer_id != asked):
+                logger.warning("A toolbar state answer from another viewer was ignored")
+                return
+            del self._pending[request_id]
+        if future.done():
             return
         state: ToolbarState = dict(values)
         for component_id, element in self._secret_inputs().items():

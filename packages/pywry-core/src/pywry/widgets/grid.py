@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pywry.widgets.data import INLINE_LIMIT, DataWidget
 from pywry.widgets.dataframe import DEFAULT_JOINER, dataframe_to_table, plain_cell
 
 __all__ = ["COLUMN_OPTIONS", "INLINE_LIMIT", "DataFrameWidget", "Selection", "grid_options"]
+
+if TYPE_CHECKING:
+    from pywry.context import Viewer
 
 logger = logging.getLogger("pywry.grid")
 
@@ -72,8 +75,9 @@ class DataFrameWidget(DataWidget):
         """Set one cell, in open browsers and for new page loads."""
         r, c = self._row(row), self._column(col)
         cell = plain_cell(value)
-        self.payload["table"]["rows"][r][c] = cell
-        self._changed()
+        if self._for_everyone():
+            self.payload["table"]["rows"][r][c] = cell
+            self._changed()
         self.emit("grid:update-cell", {"row": r, "column": self.columns[c], "value": cell})
 
     def update_data(
@@ -86,6 +90,9 @@ class DataFrameWidget(DataWidget):
             index=options.get("index") if index is None else index,
             column_joiner=column_joiner or options.get("columnJoiner") or DEFAULT_JOINER,
         )
+        if not self._for_everyone():  # this viewer's grid only: the rows travel inline
+            self.emit("grid:update-data", {"table": table, "rowCount": len(table["rows"])})
+            return
         self.payload["table"] = table
         self._changed()
         data = {**self._update_event(table=table), "rowCount": len(table["rows"])}
@@ -108,10 +115,13 @@ class DataFrameWidget(DataWidget):
                 )
             chosen.append((table_columns[self._column(key)], update))
         changes: list[dict[str, Any]] = []
+        shared = self._for_everyone()
         for column, update in chosen:
-            column.update(update)
+            if shared:
+                column.update(update)
             changes.append({"name": column["name"], "field": column["field"], **update})
-        self._changed()
+        if shared:
+            self._changed()
         self.emit("grid:update-columns", {"columns": changes})
 
     def export_csv(self, filename: str | None = None) -> None:
@@ -121,11 +131,13 @@ class DataFrameWidget(DataWidget):
         )
 
     # -- browser to Python -----------------------------------------------------
-    async def dispatch(self, event: str, data: Any, *, origin: str | None = None) -> int:
+    async def dispatch(
+        self, event: str, data: Any, *, origin: str | None = None, viewer: Viewer | None = None
+    ) -> int:
         """Apply ``grid:cell-edit`` to the stored data, then run the callbacks."""
         if event == "grid:cell-edit":
             self._apply_edit(data)
-        return await super().dispatch(event, data, origin=origin)
+        return await super().dispatch(event, data, origin=origin, viewer=viewer)
 
     def _apply_edit(self, data: Any) -> None:
         try:

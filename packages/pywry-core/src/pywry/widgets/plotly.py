@@ -90,15 +90,22 @@ class PlotlyWidget(DataWidget):
         return figure
 
     def update_figure(self, figure: Any, *, config: Mapping[str, Any] | None = None) -> None:
-        """Replace the whole figure (and, when given, the plotly.js ``config``)."""
-        self.payload["figure"] = figure_to_dict(figure)
+        """Replace the whole figure (and, when given, the plotly.js ``config``).
+
+        Inside a callback: for the viewer being answered only (the figure travels
+        inline; the stored figure and new page loads are unchanged).
+        """
+        new_figure = figure_to_dict(figure)
+        new_config = self.payload.get("config", {})
         if config is not None:
-            self.payload["config"] = _json.to_jsonable(dict(config))
+            new_config = _json.to_jsonable(dict(config))
+        if not self._for_everyone():
+            self.emit("plotly:update-figure", {"figure": new_figure, "config": new_config})
+            return
+        self.payload["figure"] = new_figure
+        self.payload["config"] = new_config
         self._changed()
-        data = self._update_event(
-            figure=self.payload["figure"], config=self.payload.get("config", {})
-        )
-        self.emit("plotly:update-figure", data)
+        self.emit("plotly:update-figure", self._update_event(figure=new_figure, config=new_config))
 
     def update_layout(self, layout: Mapping[str, Any] | None = None, **changes: Any) -> None:
         """Change the layout (``Plotly.relayout``): ``update_layout(title="Q2")``.
@@ -107,8 +114,9 @@ class PlotlyWidget(DataWidget):
         nested dicts are merged into the stored figure.
         """
         update = _titles(_json.to_jsonable({**dict(layout or {}), **changes}))
-        _merge(self.figure.setdefault("layout", {}), update)
-        self._changed()
+        if self._for_everyone():
+            _merge(self.figure.setdefault("layout", {}), update)
+            self._changed()
         self.emit("plotly:update-layout", {"layout": update})
 
     def update_traces(
@@ -127,9 +135,10 @@ class PlotlyWidget(DataWidget):
         for index in chosen:  # check every index before changing any trace
             if not 0 <= index < len(traces):
                 raise IndexError(f"trace {index} out of range: the figure has {len(traces)}")
-        for index in chosen:
-            _merge(traces[index], change)
-        self._changed()
+        if self._for_everyone():
+            for index in chosen:
+                _merge(traces[index], change)
+            self._changed()
         self.emit(
             "plotly:update-traces",
             {"update": change, "indices": None if indices is None else list(chosen)},

@@ -8,7 +8,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 from pywry import _json
-from pywry.callbacks import Callback, invoke_all
+from pywry.callbacks import MAX_ARITY, Callback, accepted_arity, invoke_all
+from pywry.context import EventContext, Viewer, current_context, everyone, viewer_scope
 from pywry.errors import InvalidEventError
 from pywry.state.records import WidgetRecord
 from pywry.toolbar.session import ToolbarSession
@@ -40,7 +41,11 @@ def validate_event_name(event: str) -> str:
 
 
 class Widget:
-    """A widget shown to browsers. Every browser viewing it shares its events.
+    """A widget shown to browsers.
+
+    Inside a callback, what it sends goes to the viewer whose event is being handled
+    (see :mod:`pywry.context`); :meth:`broadcast` and calls outside callbacks reach
+    every viewer.
 
     Create widgets with :func:`pywry.inline.show` and friends rather than directly.
     """
@@ -114,29 +119,73 @@ class Widget:
         """Events that have callbacks."""
         return sorted(self._callbacks)
 
-    async def dispatch(self, event: str, data: Any, *, origin: str | None = None) -> int:
+    async def dispatch(
+        self, event: str, data: Any, *, origin: str | None = None, viewer: Viewer | None = None
+    ) -> int:
         """Run the callbacks of ``event`` (one failing never stops the others).
 
         ``origin`` is the id of the browser connection that sent the event (the
-        server passes it; answers meant for that page alone go back to it).
+        server passes it; answers meant for that page alone go back to it);
+        ``viewer`` who sent it: callbacks then run with an
+        :class:`~pywry.context.EventContext` and what they send reaches that viewer.
         Returns the number of callbacks that ran.
         """
-        await self._toolbar_session.receive(event, data, origin=origin)
         callbacks = list(self._callbacks.get(event, ()))
-        await invoke_all(callbacks, data, event, self._label, executor=self._runtime.executor)
+        ctx = None if viewer is None else await self._context(viewer, event, origin, callbacks)
+        with viewer_scope(ctx):
+            await self._toolbar_session.receive(event, data, origin=origin)
+            await invoke_all(
+                callbacks, data, event, self._label, executor=self._runtime.executor, ctx=ctx
+            )
+        if ctx is not None and ctx.state.changed:
+            await self._runtime.save_viewer_state(ctx.viewer, ctx.state.snapshot())
         return len(callbacks)
+
+    async def _context(
+        self, viewer: Viewer, event: str, origin: str | None, callbacks: list[Callback]
+    ) -> EventContext:
+        """The callbacks' context; the viewer's state is read when one of them takes ``ctx``."""
+        wants_state = any(accepted_arity(fn) == MAX_ARITY for fn in callbacks)
+        state = await self._runtime.viewer_state(viewer.viewer_id, load=wants_state)
+        return EventContext(
+            viewer,
+            worker_id=self._runtime.worker_id,
+            label=self._label,
+            event=event,
+            state=state,
+            origin=origin,
+        )
 
     # -- events to browsers ----------------------------------------------------
     def emit(self, event: str, data: Any = None) -> None:
-        """Send ``event`` with ``data`` to every browser viewing this widget.
+        """Send ``event`` with ``data``: inside a callback to the viewer being answered,
+        elsewhere to every browser viewing this widget.
 
         Safe to call from callbacks (sync or async) and from any thread. ``data``
         must be JSON-serialisable (numpy, pandas and dates are converted).
         """
         outbound = self._outbound(event, data)
-        if outbound is not None:
-            sink, payload = outbound
+        if outbound is None:
+            return
+        sink, payload = outbound
+        ctx = current_context()
+        if ctx is None:
             self._runtime.schedule(lambda: sink.emit(self._label, event, payload))
+        else:
+            viewer_id = ctx.viewer_id
+            self._runtime.schedule(
+                lambda: sink.emit_to_viewer(viewer_id, self._label, event, payload)
+            )
+
+    def broadcast(self, event: str, data: Any = None) -> None:
+        """Send ``event`` to every browser viewing this widget, even inside a callback."""
+        with everyone():
+            self.emit(event, data)
+
+    @staticmethod
+    def _for_everyone() -> bool:
+        """Whether a change is everyone's (and new page loads'): outside a viewer's callback."""
+        return current_context() is None
 
     def _send_to(self, connection_id: str, event: str, data: Any) -> None:
         """Send ``event`` to one browser connection only: not broadcast, not logged."""
@@ -196,9 +245,13 @@ class Widget:
         )
 
     def update(self, content: str) -> None:
-        """Replace the widget's HTML content, in open browsers and for new page loads."""
-        self.content = content
-        self._save()
+        """Replace the widget's HTML content, in open browsers and for new page loads.
+
+        Inside a callback: for the viewer being answered only.
+        """
+        if self._for_everyone():
+            self.content = content
+            self._save()
         self.emit("pywry:set-content", {"html": content})
 
     def set_theme(self, theme: Literal["light", "dark", "system"]) -> None:
@@ -208,8 +261,9 @@ class Widget:
         """
         if theme not in ("light", "dark", "system"):
             raise ValueError(f"theme must be 'light', 'dark' or 'system', got {theme!r}")
-        self.payload["theme"] = theme
-        self._save()
+        if self._for_everyone():
+            self.payload["theme"] = theme
+            self._save()
         self.emit("pywry:update-theme", {"theme": theme})
 
     def set_toolbar_value(self, component_id: str, value: Any = None, **changes: Any) -> None:
