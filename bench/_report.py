@@ -26,20 +26,26 @@ Round = dict[str, float]
 
 @dataclass
 class Samples:
-    """Values per key, one per round (in round order)."""
+    """Values per key and round; ``current_round`` is the round ``add`` records into."""
 
-    values: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    by_round: dict[str, dict[int, float]] = field(default_factory=lambda: defaultdict(dict))
     notes: list[str] = field(default_factory=list)
+    current_round: int = 0
 
     def add(self, key: str, value: float) -> None:
-        self.values[key].append(value)
+        self.by_round[key][self.current_round] = value
+
+    def values(self, key: str) -> list[float]:
+        """The key's values in round order (rounds where it failed are left out)."""
+        found = self.by_round.get(key, {})
+        return [found[r] for r in sorted(found)]
 
     def rounds(self) -> list[Round]:
-        count = max((len(v) for v in self.values.values()), default=0)
-        return [{k: v[i] for k, v in self.values.items() if i < len(v)} for i in range(count)]
+        numbers = sorted({r for per_key in self.by_round.values() for r in per_key})
+        return [{k: v[r] for k, v in self.by_round.items() if r in v} for r in numbers]
 
     def median(self, key: str) -> float | None:
-        values = self.values.get(key)
+        values = self.values(key)
         return statistics.median(values) if values else None
 
 
@@ -151,7 +157,7 @@ def render(
     targets = _table([*header, "target", "met"], [row.cells(samples, judge=judge) for row in rows])
     raw: list[list[str]] = []
     for key, label in raw_labels.items():
-        values = samples.values.get(key)
+        values = samples.values(key)
         if values:
             raw.append(
                 [

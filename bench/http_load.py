@@ -55,7 +55,7 @@ def wrk(
         raise RuntimeError("wrk not found: apt-get install wrk")
     env = {**os.environ, "WRK_BODY_FILE": str(body_file) if body_file else ""}
     command = [binary, "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s"]
-    command += ["--latency", "-s", str(LUA), url]
+    command += ["--timeout", "30s", "--latency", "-s", str(LUA), url]
     cpu_before = cpu_seconds(server_pid) if server_pid else 0.0
     started = time.perf_counter()
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)

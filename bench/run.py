@@ -74,6 +74,7 @@ def _jobs(f: Fixture, plan: Plan, samples: Samples) -> list[Callable[[], None]]:
             for name in ("rate", "cpu_us", "p50_ms", "p99_ms"):
                 samples.add(f"{key}.{name}", getattr(run, name))
 
+        job.__name__ = key
         return job
 
     def lat(key: str, opener: Opener, count: int) -> Callable[[], None]:
@@ -84,6 +85,7 @@ def _jobs(f: Fixture, plan: Plan, samples: Samples) -> list[Callable[[], None]]:
             samples.add(f"{key}.p50_ms", percentile(times, 0.5) * 1000)
             samples.add(f"{key}.p99_ms", percentile(times, 0.99) * 1000)
 
+        job.__name__ = key
         return job
 
     def tp(
@@ -119,6 +121,7 @@ def _jobs(f: Fixture, plan: Plan, samples: Samples) -> list[Callable[[], None]]:
             if result.duplicates:
                 samples.notes.append(f"{key}: {result.duplicates} duplicate seq numbers received")
 
+        job.__name__ = key
         return job
 
     def pubsub() -> None:
@@ -154,7 +157,8 @@ def _jobs(f: Fixture, plan: Plan, samples: Samples) -> list[Callable[[], None]]:
 def _rss_rounds(plan: Plan, cores: Cores, workdir: Path, redis: Server, samples: Samples) -> None:
     """RSS per idle socket, on fresh servers each round (so earlier churn does not hide it)."""
     py = sys.executable
-    for _ in range(plan.rss_rounds):
+    for number in range(plan.rss_rounds):
+        samples.current_round = number
         with ExitStack() as stack:
             env = pywry_env(plan.clients + 1, "memory", redis)
             pywry = stack.enter_context(
@@ -220,10 +224,21 @@ def main() -> None:
                 job()
         for number in range(plan.rounds):
             print(f"round {number + 1}/{plan.rounds}", file=sys.stderr)
+            samples.current_round = number
             for job in jobs if number % 2 == 0 else jobs[::-1]:
-                job()
+                try:
+                    job()
+                except Exception as exc:  # one failed measurement must not lose the run
+                    if args.smoke:
+                        raise
+                    samples.notes.append(f"round {number + 1}: {job.__name__} failed: {exc}")
         print("idle sockets", file=sys.stderr)
-        _rss_rounds(plan, cores, workdir, fixture.redis, samples)
+        try:
+            _rss_rounds(plan, cores, workdir, fixture.redis, samples)
+        except Exception as exc:
+            if args.smoke:
+                raise
+            samples.notes.append(f"RSS per idle socket failed: {exc}")
         out = _output_path(args.out, args.smoke)
         facts["load average at end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
         facts["duration"] = f"{time.monotonic() - started:.0f} s"
