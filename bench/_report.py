@@ -108,8 +108,12 @@ def machine_facts(root: Path, cores: str, extra: dict[str, str]) -> dict[str, st
         text=True,
         check=False,
     ).stdout.strip()
+    server_commit = _command_output(
+        ["git", "-C", str(root), "log", "-1", "--format=%h %s", "--", "packages"]
+    )
     facts = {
         "commit": commit + (" (packages/ modified)" if dirty else ""),
+        "server code (last commit touching packages/)": server_commit[:100],
         "CPU": _cpu_model(),
         "cores": f"{os.cpu_count()} online; {cores}",
         "load average at start": " ".join(f"{x:.2f}" for x in os.getloadavg()),

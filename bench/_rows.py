@@ -195,6 +195,7 @@ for _key, _label in _RUNS.items():
     RAW_LABELS[f"{_key}.cpu_us"] = f"{_label}: server CPU µs each"
     RAW_LABELS[f"{_key}.p50_ms"] = f"{_label}: p50 ms"
     RAW_LABELS[f"{_key}.p99_ms"] = f"{_label}: p99 ms"
+    RAW_LABELS[f"{_key}.server_busy"] = f"{_label}: server CPU share"
 RAW_LABELS["tp.redis.redis_cpu_us"] = "PyWry redis x1: redis-server CPU µs per event"
 for _key in ("tp.echo", "tp.memory", "tp.redis", "tp.figure"):
     RAW_LABELS[f"{_key}.client_busy"] = f"{_RUNS[_key]}: load client CPU share"

@@ -19,16 +19,29 @@ import struct
 import time
 import uuid
 from collections import deque
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any, cast
 from urllib.parse import urlsplit
 
 __all__ = ["EchoSession", "ProtocolViolation", "PyWrySession", "WebSocket", "connect"]
 
 _OP_TEXT, _OP_CLOSE, _OP_PING, _OP_PONG = 0x1, 0x8, 0x9, 0xA
+#: Seconds to wait for an answer: a server that changed what it sends fails, not hangs.
+ANSWER_TIMEOUT = 60.0
 
 
 class ProtocolViolation(RuntimeError):
     """The server answered something the protocol does not allow (or an error frame)."""
+
+
+@asynccontextmanager
+async def _answer_within(seconds: float, what: str) -> AsyncIterator[None]:
+    try:
+        async with asyncio.timeout(seconds):
+            yield
+    except TimeoutError:
+        raise ProtocolViolation(f"no {what} within {seconds:g} s") from None
 
 
 def _mask(payload: bytes, key: bytes) -> bytes:
@@ -192,12 +205,13 @@ class PyWrySession:
         ws = await connect(f"{ws_base}/widget/{label}/ws?client={client_id}")
         session = cls(ws, client_id)
         ws.send(json.dumps({"type": "hello", "lastSeq": last_seq}))
-        while True:
-            message = session._check(await ws.recv())
-            if message["type"] == "welcome":
-                session.welcome = message
-                session.last_seq = message.get("seq")
-                return session
+        async with _answer_within(ANSWER_TIMEOUT, "a welcome frame"):
+            while True:
+                message = session._check(await ws.recv())
+                if message["type"] == "welcome":
+                    session.welcome = message
+                    session.last_seq = message.get("seq")
+                    return session
 
     def _check(self, text: str) -> dict[str, Any]:
         message: dict[str, Any] = json.loads(text)
@@ -224,16 +238,17 @@ class PyWrySession:
         )
         elapsed: float | None = None
         acked = False
-        while elapsed is None or not acked:
-            text = await self.ws.recv()
-            message = self._check(text)
-            kind = message["type"]
-            if kind == "ack" and message.get("id") == frame_id:
-                if message.get("status") != "ok":
-                    raise ProtocolViolation(f"ack status {message.get('status')!r}")
-                acked = True
-            elif kind == "event" and message.get("event") == answer and frame_id in text:
-                elapsed = time.perf_counter() - start
+        async with _answer_within(ANSWER_TIMEOUT, f"an ack and a {answer!r} event"):
+            while elapsed is None or not acked:
+                text = await self.ws.recv()
+                message = self._check(text)
+                kind = message["type"]
+                if kind == "ack" and message.get("id") == frame_id:
+                    if message.get("status") != "ok":
+                        raise ProtocolViolation(f"ack status {message.get('status')!r}")
+                    acked = True
+                elif kind == "event" and message.get("event") == answer and frame_id in text:
+                    elapsed = time.perf_counter() - start
         return elapsed
 
     async def close(self) -> None:
@@ -261,9 +276,10 @@ class EchoSession:
             {"type": "event", "id": frame_id, "event": event, "data": {"tag": frame_id}}
         )
         self.ws.send(text)
-        while True:
-            if frame_id in await self.ws.recv():
-                return time.perf_counter() - start
+        async with _answer_within(ANSWER_TIMEOUT, "the echo"):
+            while True:
+                if frame_id in await self.ws.recv():
+                    return time.perf_counter() - start
 
     async def close(self) -> None:
         await self.ws.close()

@@ -39,6 +39,7 @@ class HttpRun:
     p50_ms: float
     p99_ms: float
     requests: int
+    server_busy: float  # server CPU / wall time (1.0 = its core, fully used)
 
 
 def wrk(
@@ -76,6 +77,7 @@ def wrk(
         p50_ms=report["p50_us"] / 1000,
         p99_ms=report["p99_us"] / 1000,
         requests=requests,
+        server_busy=cpu / (report["duration_us"] / 1e6),
     )
 
 

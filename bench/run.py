@@ -71,7 +71,7 @@ def _jobs(f: Fixture, plan: Plan, samples: Samples) -> list[Callable[[], None]]:
             run = wrk(
                 server.base_url + path, server.proc.pid, seconds=plan.http_seconds, body_file=body
             )
-            for name in ("rate", "cpu_us", "p50_ms", "p99_ms"):
+            for name in ("rate", "cpu_us", "p50_ms", "p99_ms", "server_busy"):
                 samples.add(f"{key}.{name}", getattr(run, name))
 
         job.__name__ = key
@@ -105,7 +105,7 @@ def _jobs(f: Fixture, plan: Plan, samples: Samples) -> list[Callable[[], None]]:
                     server_pid=server.proc.pid,
                 )
             )
-            for name in ("rate", "cpu_us", "p50_ms", "p99_ms", "client_busy"):
+            for name in ("rate", "cpu_us", "p50_ms", "p99_ms", "client_busy", "server_busy"):
                 samples.add(f"{key}.{name}", getattr(result, name))
             if key == "tp.redis":
                 events = result.rate * (plan.ws_seconds + plan.ws_warmup)

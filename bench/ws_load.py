@@ -57,6 +57,7 @@ class Throughput:
     p50_ms: float
     p99_ms: float
     client_busy: float  # this process's CPU / wall time over the run (1.0 = a full core)
+    server_busy: float  # the server's CPU / wall time (below 1: starved or not loaded)
     duplicates: int
 
 
@@ -119,6 +120,7 @@ async def throughput(
         p50_ms=statistics.median(times[:count]) * 1000,
         p99_ms=percentile(times[:count], 0.99) * 1000,
         client_busy=(own1 - own0) / (wall1 - wall0),
+        server_busy=(cpu1 - cpu0) / (wall1 - wall0),
         duplicates=sum(s.duplicates for s in sessions),
     )
 
