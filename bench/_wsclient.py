@@ -19,8 +19,6 @@ import struct
 import time
 import uuid
 from collections import deque
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any, cast
 from urllib.parse import urlsplit
 
@@ -33,15 +31,6 @@ ANSWER_TIMEOUT = 60.0
 
 class ProtocolViolation(RuntimeError):
     """The server answered something the protocol does not allow (or an error frame)."""
-
-
-@asynccontextmanager
-async def _answer_within(seconds: float, what: str) -> AsyncIterator[None]:
-    try:
-        async with asyncio.timeout(seconds):
-            yield
-    except TimeoutError:
-        raise ProtocolViolation(f"no {what} within {seconds:g} s") from None
 
 
 def _mask(payload: bytes, key: bytes) -> bytes:
@@ -161,12 +150,24 @@ class WebSocket(asyncio.Protocol):
         self._write(_OP_TEXT, text.encode())
 
     async def recv(self) -> str:
+        """The next text frame; ``ProtocolViolation`` after ``ANSWER_TIMEOUT`` without one."""
         while not self._messages:
             if self.closed is not None:
                 raise ConnectionError(f"socket closed ({self.closed})")
-            self._waiter = asyncio.get_running_loop().create_future()
-            await self._waiter
+            loop = asyncio.get_running_loop()
+            self._waiter = waiter = loop.create_future()
+            timer = loop.call_later(ANSWER_TIMEOUT, self._give_up, waiter)
+            try:
+                await waiter
+            finally:
+                timer.cancel()
         return self._messages.popleft()
+
+    @staticmethod
+    def _give_up(waiter: asyncio.Future[None]) -> None:
+        if not waiter.done():
+            message = f"no frame from the server within {ANSWER_TIMEOUT:g} s"
+            waiter.set_exception(ProtocolViolation(message))
 
     async def close(self) -> None:
         if self._transport is not None and not self._transport.is_closing():
@@ -205,13 +206,12 @@ class PyWrySession:
         ws = await connect(f"{ws_base}/widget/{label}/ws?client={client_id}")
         session = cls(ws, client_id)
         ws.send(json.dumps({"type": "hello", "lastSeq": last_seq}))
-        async with _answer_within(ANSWER_TIMEOUT, "a welcome frame"):
-            while True:
-                message = session._check(await ws.recv())
-                if message["type"] == "welcome":
-                    session.welcome = message
-                    session.last_seq = message.get("seq")
-                    return session
+        while True:
+            message = session._check(await ws.recv())
+            if message["type"] == "welcome":
+                session.welcome = message
+                session.last_seq = message.get("seq")
+                return session
 
     def _check(self, text: str) -> dict[str, Any]:
         message: dict[str, Any] = json.loads(text)
@@ -238,17 +238,18 @@ class PyWrySession:
         )
         elapsed: float | None = None
         acked = False
-        async with _answer_within(ANSWER_TIMEOUT, f"an ack and a {answer!r} event"):
-            while elapsed is None or not acked:
-                text = await self.ws.recv()
-                message = self._check(text)
-                kind = message["type"]
-                if kind == "ack" and message.get("id") == frame_id:
-                    if message.get("status") != "ok":
-                        raise ProtocolViolation(f"ack status {message.get('status')!r}")
-                    acked = True
-                elif kind == "event" and message.get("event") == answer and frame_id in text:
-                    elapsed = time.perf_counter() - start
+        while elapsed is None or not acked:
+            if time.perf_counter() - start > ANSWER_TIMEOUT:  # other frames, never the answer
+                raise ProtocolViolation(f"no ack and {answer!r} for {frame_id} in time")
+            text = await self.ws.recv()
+            message = self._check(text)
+            kind = message["type"]
+            if kind == "ack" and message.get("id") == frame_id:
+                if message.get("status") != "ok":
+                    raise ProtocolViolation(f"ack status {message.get('status')!r}")
+                acked = True
+            elif kind == "event" and message.get("event") == answer and frame_id in text:
+                elapsed = time.perf_counter() - start
         return elapsed
 
     async def close(self) -> None:
@@ -276,10 +277,9 @@ class EchoSession:
             {"type": "event", "id": frame_id, "event": event, "data": {"tag": frame_id}}
         )
         self.ws.send(text)
-        async with _answer_within(ANSWER_TIMEOUT, "the echo"):
-            while True:
-                if frame_id in await self.ws.recv():
-                    return time.perf_counter() - start
+        while True:
+            if frame_id in await self.ws.recv():
+                return time.perf_counter() - start
 
     async def close(self) -> None:
         await self.ws.close()
