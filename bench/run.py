@@ -250,7 +250,7 @@ def main() -> None:
         )
         title = "Benchmark (smoke run, figures not meaningful)" if args.smoke else "Benchmark"
         intro = f"`python bench/run.py{' --smoke' if args.smoke else ''}`, {dt.date.today()}. "
-        intro += "How to read it: `docs/performance.md`."
+        intro += f"N = {plan.clients} clients. How to read it: `docs/performance.md`."
         report = render(title, intro, facts, ROWS, samples, RAW_LABELS, judge=not args.smoke)
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(report, encoding="utf-8")
