@@ -1,9 +1,9 @@
 """A small, fast WebSocket client (RFC 6455) and the PyWry browser protocol on top of it.
 
 The load client must outrun the server, so it avoids a general-purpose WebSocket library:
-``WebSocket`` is an ``asyncio.Protocol`` that does the opening handshake, masks what it
-sends (as every client must) and splits what it receives into text frames; it answers
-pings and ignores pongs. ``PyWrySession`` speaks ``docs/protocol.md`` as ``bridge.js``
+``WebSocket`` is an ``asyncio.Protocol`` that does the opening handshake (with the
+``Origin`` a page of that server sends), masks what it sends (as every client must) and
+splits what it receives into text frames; it answers pings and ignores pongs. ``PyWrySession`` speaks ``docs/protocol.md`` as ``bridge.js``
 does: ``hello`` with ``lastSeq``, ``welcome``, ``event`` frames with page-unique ids,
 ``ack``s, and ``seq``'d events from the server (counted; a repeated ``seq`` is a
 duplicate). ``EchoSession`` sends the same frame to a bare echo server.
@@ -63,6 +63,7 @@ class WebSocket(asyncio.Protocol):
         key = base64.b64encode(os.urandom(16)).decode()
         request = (
             f"GET {self._path} HTTP/1.1\r\nHost: {self._request_host}\r\n"
+            f"Origin: http://{self._request_host}\r\n"  # a page of this server, as browsers send
             "Upgrade: websocket\r\nConnection: Upgrade\r\n"
             f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
         )

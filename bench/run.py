@@ -1,6 +1,6 @@
 """PyWry's benchmark suite: the server measured against baselines in the same run.
 
-    python bench/run.py            # full run (about 10 minutes), writes bench/results/<date>.md
+    python bench/run.py            # full run (about 6 minutes), writes bench/results/<date>.md
     python bench/run.py --smoke    # every measurement briefly (under a minute), no thresholds
     nox -s bench [-- --smoke]      # the same, from built wheels
 
