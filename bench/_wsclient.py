@@ -3,10 +3,12 @@
 The load client must outrun the server, so it avoids a general-purpose WebSocket library:
 ``WebSocket`` is an ``asyncio.Protocol`` that does the opening handshake (with the
 ``Origin`` a page of that server sends), masks what it sends (as every client must) and
-splits what it receives into text frames; it answers pings and ignores pongs. ``PyWrySession`` speaks ``docs/protocol.md`` as ``bridge.js``
-does: ``hello`` with ``lastSeq``, ``welcome``, ``event`` frames with page-unique ids,
-``ack``s, and ``seq``'d events from the server (counted; a repeated ``seq`` is a
-duplicate). ``EchoSession`` sends the same frame to a bare echo server.
+splits what it receives into text frames; it answers pings and ignores pongs.
+
+``PyWrySession`` speaks ``docs/protocol.md`` as ``bridge.js`` does: ``hello`` with
+``lastSeq``, ``welcome``, ``event`` frames with page-unique ids, ``ack``s, and ``seq``'d
+events from the server (counted; a repeated ``seq`` is a duplicate). ``EchoSession``
+sends the same frame to a bare echo server.
 """
 
 from __future__ import annotations
