@@ -4,6 +4,7 @@ nox -s lint typecheck              static checks
 nox -s "tests(backend='redis')"    the whole suite on one backend
 nox -s e2e                         browser tests only
 nox -s "isolation(package='pywry-core')"   core alone: no fastapi, no redis
+nox -s bench [-- --smoke]          benchmarks: writes bench/results/<date>.md (needs wrk)
 """
 
 from __future__ import annotations
@@ -89,6 +90,13 @@ def isolation(session: nox.Session, package: str) -> None:
     session.install("--upgrade", "pip")
     session.install(*_wheels(session, f"packages/{package}"))
     session.run("python", str(ROOT / "tests" / "isolation_check.py"))
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """The benchmark suite against baselines (docs/performance.md); ``-- --smoke`` is quick."""
+    _install_all(session)
+    session.run("python", str(ROOT / "bench" / "run.py"), *session.posargs)
 
 
 @nox.session

@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 need_apt=()
 command -v /usr/bin/chromium >/dev/null 2>&1 || need_apt+=(chromium chromium-driver)
 command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
+command -v wrk >/dev/null 2>&1 || need_apt+=(wrk)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
     echo "Installing ${need_apt[*]} with apt-get"
