@@ -115,9 +115,9 @@ def test_backends_lists_entry_points_with_distribution_and_version() -> None:
 
 def _tls_pair(tmp_path: Path, name: str) -> tuple[Path, Path]:
     cert, key = tmp_path / f"{name}.crt", tmp_path / f"{name}.key"
+    command = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
-        + ["-subj", f"/CN={name}", "-keyout", str(key), "-out", str(cert)],
+        [*command, "-subj", f"/CN={name}", "-keyout", str(key), "-out", str(cert)],
         check=True,
         capture_output=True,
     )
