@@ -63,5 +63,6 @@ def show(as_json: bool, **params: Any) -> None:
     width = max(len(row.key) for row in rows)
     values = [_text(row.value) for row in rows]
     value_width = min(max(len(v) for v in values), 40)
+    click.echo(f"{'SETTING':<{width}}  {'VALUE':<{value_width}}  SOURCE")
     for row, value in zip(rows, values, strict=True):
         click.echo(f"{row.key:<{width}}  {value:<{value_width}}  {row.source}")
