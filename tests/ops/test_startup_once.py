@@ -4,6 +4,7 @@ that cannot start stops the whole server once, with one line and no traceback.
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 import time
@@ -153,3 +154,38 @@ def test_a_worker_that_fails_alone_stops_pywry_serve_with_one_line(tmp_path: Pat
     assert "'redsi' is not a known state backend" in result.stderr
     assert "Traceback" not in result.stderr
     assert "died" not in result.stderr
+
+
+def _dead_redis() -> str:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return f"redis://127.0.0.1:{sock.getsockname()[1]}/0"
+
+
+def test_uvicorn_workers_stop_once_when_redis_is_unreachable(tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "uvicorn", "counted_app:app", "--app-dir"]
+    command += [str(COUNTED_APP.parent), "--port", "0", "--workers", str(WORKERS)]
+    result, seconds = _run(
+        command,
+        tmp_path,
+        PYWRY_DEPLOY__STATE_BACKEND="redis",
+        PYWRY_DEPLOY__REDIS_URL=_dead_redis(),
+    )
+    print(f"\n[uvicorn-unreachable-redis] seconds={seconds:.1f} status={result.returncode}")
+    assert result.stderr.count("PyWry cannot start: Cannot reach Redis") == 1, result.stderr
+    assert "PYWRY_DEPLOY__REDIS_URL" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "died" not in result.stderr
+    assert len(body_runs(tmp_path / "body.log")) <= WORKERS
+
+
+def test_pywry_serve_exits_69_when_redis_is_unreachable(tmp_path: Path) -> None:
+    result, _ = _run(
+        [*PYWRY, "serve", f"{COUNTED_APP}:app", "--workers", "2", "--state-backend", "redis"],
+        tmp_path,
+        PYWRY_DEPLOY__REDIS_URL=_dead_redis(),
+    )
+    assert result.returncode == 69, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("PyWry cannot start: Cannot reach Redis")
+    assert len(body_runs(tmp_path / "body.log")) == 1  # found in the parent: no worker started

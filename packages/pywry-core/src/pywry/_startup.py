@@ -1,7 +1,8 @@
 """Start-up that fails once, cleanly: one line, one exit, no respawn loop, no traceback.
 
-A configuration error found while deploy mode starts (a bad setting, a backend whose
-distribution is missing, the memory backend under several workers) is reported so:
+A start-up error found while deploy mode starts (a bad setting, a backend whose
+distribution is missing, the memory backend under several workers, a backend that
+cannot be reached) is reported so:
 
 - in a worker process that a supervisor started (uvicorn's ``--workers`` or reload,
   which ``deploy()`` and ``pywry serve`` use too): the reason is printed as one line
@@ -13,24 +14,31 @@ distribution is missing, the memory backend under several workers) is reported s
 - in the main process: the error is raised as usual (code may catch it); left
   uncaught, an exception hook prints the one line instead of a traceback.
 
+The backend is opened and pinged once by :func:`probe_backend` when the app is built,
+so an unreachable one is found at import, in every process, rather than in the app's
+lifespan (where uvicorn would print a traceback before it stops).
+
 ``PYWRY_DEBUG=1`` (``pywry --debug``) or ``PYWRY_SERVER__LOG_LEVEL=debug`` shows the
 traceback as well.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import multiprocessing
 import os
 import sys
 import tempfile
 import traceback
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
 from pywry.config import env_var_for
-from pywry.errors import ConfigurationError
+from pywry.errors import BackendError, ConfigurationError, PyWryError
+from pywry.state.base import Capability
 
 if TYPE_CHECKING:
     from pywry.config import PyWrySettings
@@ -39,11 +47,13 @@ if TYPE_CHECKING:
 __all__ = [
     "DEBUG_ENV",
     "REPORT_ENV",
+    "STARTUP_ERRORS",
     "STARTUP_FAILURE",
     "check_workers",
     "debug_requested",
     "exit_if_worker",
     "install_excepthook",
+    "probe_backend",
     "startup_line",
 ]
 
@@ -69,8 +79,6 @@ def startup_line(exc: BaseException) -> str:
 
 def check_workers(settings: PyWrySettings, backend_cls: type[StateBackend]) -> None:
     """Refuse several workers on a backend whose state is not shared between processes."""
-    from pywry.state.base import Capability
-
     workers = settings.server.workers
     if workers <= 1 or Capability.SHARED in backend_cls.capabilities:
         return
@@ -84,7 +92,35 @@ def check_workers(settings: PyWrySettings, backend_cls: type[StateBackend]) -> N
     )
 
 
-def exit_if_worker(exc: ConfigurationError) -> None:
+def probe_backend(settings: PyWrySettings, backend_cls: type[StateBackend]) -> None:
+    """Start, ping and close one ``backend_cls``; raises what the backend raises.
+
+    Runs on a private loop (in a thread when this thread already runs one: uvicorn
+    imports the app inside its event loop).
+    """
+
+    async def probe() -> None:
+        backend = backend_cls.from_settings(settings)
+        try:
+            await backend.start()
+            await backend.ping()
+        finally:
+            await backend.aclose()
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        asyncio.run(probe())
+        return
+    with ThreadPoolExecutor(1, thread_name_prefix="pywry-probe") as pool:
+        pool.submit(lambda: asyncio.run(probe())).result()
+
+
+#: The errors that mean "this server cannot start", reported in one line.
+STARTUP_ERRORS = (ConfigurationError, BackendError)
+
+
+def exit_if_worker(exc: PyWryError) -> None:
     """In a supervised worker process, report ``exc`` once and exit with status 3.
 
     Returns (so the caller re-raises) in the main process. Under ``deploy()`` and
@@ -132,7 +168,7 @@ def _first_to_report() -> bool:
 
 
 def _hook(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
-    if isinstance(exc, ConfigurationError) and not debug_requested():
+    if isinstance(exc, STARTUP_ERRORS) and not debug_requested():
         sys.stderr.write(startup_line(exc) + "\n")
         return
     _previous[0](exc_type, exc, tb)
@@ -142,7 +178,7 @@ _previous = [sys.excepthook]
 
 
 def install_excepthook() -> None:
-    """Print an uncaught :class:`ConfigurationError` as one line (idempotent)."""
+    """Print an uncaught start-up error (configuration, backend) as one line (idempotent)."""
     if sys.excepthook is not _hook:
         _previous[0] = sys.excepthook
         sys.excepthook = _hook

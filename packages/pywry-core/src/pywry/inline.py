@@ -12,10 +12,16 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pywry._labels import derive_label, validate_label
-from pywry._startup import check_workers, exit_if_worker, install_excepthook
+from pywry._startup import (
+    STARTUP_ERRORS,
+    check_workers,
+    exit_if_worker,
+    install_excepthook,
+    probe_backend,
+)
 from pywry.callbacks import Callback
 from pywry.config import PyWrySettings, load_settings
-from pywry.errors import ConfigurationError, WidgetNotFoundError
+from pywry.errors import WidgetNotFoundError
 from pywry.registry import load_server, load_state_backend
 from pywry.runtime import current_runtime
 from pywry.state import get_worker_id
@@ -201,7 +207,9 @@ def get_server_app() -> Any:
 
     Resolves the server and the state backend at once, so a missing or misnamed one
     fails here, at start-up, with a :class:`~pywry.errors.ConfigurationError`; so do
-    several workers on a backend that is not shared. In a worker process the error ends
+    several workers on a backend that is not shared. The backend is opened and pinged
+    once, so an unreachable one raises ``BackendUnavailableError`` here too. In a worker
+    process the error ends
     the process with one line and status 3, which stops uvicorn's supervisor (see
     ``docs/cli.md``). Sets ``PYWRY_HEADLESS=1``: no browser ever opens.
     """
@@ -215,7 +223,8 @@ def get_server_app() -> Any:
         backend_cls = load_state_backend(settings.deploy.state_backend)
         check_workers(settings, backend_cls)
         server = load_server()
-    except ConfigurationError as exc:
+        probe_backend(settings, backend_cls)
+    except STARTUP_ERRORS as exc:
         exit_if_worker(exc)
         raise
     app = server.create_app(settings=settings, backend_cls=backend_cls, runtime=current_runtime())

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 from pywry.config import load_settings
-from pywry.errors import BackendUnavailableError, ConfigurationError
+from pywry.errors import BackendError, ConfigurationError
 
 from pywry_server.cli._exit import EXIT_CONFIG, EXIT_UNAVAILABLE, fail
 from pywry_server.cli._flags import env_for_flags, overrides_from, settings_options
@@ -38,5 +38,5 @@ def serve(target: str, **params: Any) -> None:
         run(app, settings=load_settings())
     except ConfigurationError as exc:  # WorkersFailed included: a worker's reason
         fail(exc, EXIT_CONFIG)
-    except BackendUnavailableError as exc:
+    except BackendError as exc:  # BackendUnavailableError included
         fail(exc, EXIT_UNAVAILABLE)
