@@ -34,7 +34,7 @@ import traceback
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pywry.config import env_var_for
 from pywry.errors import BackendError, ConfigurationError, PyWryError
@@ -53,6 +53,7 @@ __all__ = [
     "debug_requested",
     "exit_if_worker",
     "install_excepthook",
+    "probe",
     "probe_backend",
     "startup_line",
 ]
@@ -92,28 +93,33 @@ def check_workers(settings: PyWrySettings, backend_cls: type[StateBackend]) -> N
     )
 
 
-def probe_backend(settings: PyWrySettings, backend_cls: type[StateBackend]) -> None:
-    """Start, ping and close one ``backend_cls``; raises what the backend raises.
+async def probe(settings: PyWrySettings, backend_cls: type[StateBackend]) -> dict[str, Any]:
+    """Start one ``backend_cls``, ping it, close it; its ``describe()`` facts.
 
-    Runs on a private loop (in a thread when this thread already runs one: uvicorn
-    imports the app inside its event loop).
+    Raises what the backend raises (``BackendUnavailableError`` when unreachable).
     """
+    backend = backend_cls.from_settings(settings)
+    try:
+        await backend.start()
+        await backend.ping()
+        return backend.describe()
+    finally:
+        await backend.aclose()
 
-    async def probe() -> None:
-        backend = backend_cls.from_settings(settings)
-        try:
-            await backend.start()
-            await backend.ping()
-        finally:
-            await backend.aclose()
 
+def probe_backend(settings: PyWrySettings, backend_cls: type[StateBackend]) -> None:
+    """:func:`probe` from synchronous code, on a private event loop.
+
+    In a thread when this one already runs a loop (uvicorn imports the app inside its
+    event loop).
+    """
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        asyncio.run(probe())
+        asyncio.run(probe(settings, backend_cls))
         return
     with ThreadPoolExecutor(1, thread_name_prefix="pywry-probe") as pool:
-        pool.submit(lambda: asyncio.run(probe())).result()
+        pool.submit(lambda: asyncio.run(probe(settings, backend_cls))).result()
 
 
 #: The errors that mean "this server cannot start", reported in one line.

@@ -14,7 +14,6 @@ multiprocessing's ``spawn``. Two things are arranged around it:
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import copy
 import os
@@ -26,7 +25,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import uvicorn
-from pywry._startup import REPORT_ENV, check_workers
+from pywry._startup import REPORT_ENV, check_workers, probe_backend
 from pywry.config import env_var_for
 from pywry.errors import ConfigurationError
 from pywry.registry import load_state_backend
@@ -35,7 +34,7 @@ from uvicorn.config import LOGGING_CONFIG
 if TYPE_CHECKING:
     from pywry.config import PyWrySettings
 
-__all__ = ["WorkersFailed", "app_import_string", "check_backend", "probe", "run", "uvicorn_options"]
+__all__ = ["WorkersFailed", "app_import_string", "check_backend", "run", "uvicorn_options"]
 
 
 class WorkersFailed(ConfigurationError):
@@ -106,17 +105,6 @@ def app_import_string(app: Any) -> tuple[str, str | None]:
     return f"{path.stem}:{attr}", str(path.parent)
 
 
-async def probe(settings: PyWrySettings) -> dict[str, Any]:
-    """Start the configured backend, ping it and close it; its ``describe()`` facts."""
-    backend = load_state_backend(settings.deploy.state_backend).from_settings(settings)
-    try:
-        await backend.start()
-        await backend.ping()
-        return backend.describe()
-    finally:
-        await backend.aclose()
-
-
 def check_backend(settings: PyWrySettings) -> None:
     """Raise :class:`BackendUnavailableError` if the state backend cannot be reached.
 
@@ -124,14 +112,9 @@ def check_backend(settings: PyWrySettings) -> None:
     Redis ends the program once instead of failing every worker. Several workers on a
     backend that is not shared raise :class:`ConfigurationError` first.
     """
-    check_workers(settings, load_state_backend(settings.deploy.state_backend))
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        pass
-    else:  # called from async code: the workers' own start-up reports the problem
-        return
-    asyncio.run(probe(settings))
+    backend_cls = load_state_backend(settings.deploy.state_backend)
+    check_workers(settings, backend_cls)
+    probe_backend(settings, backend_cls)
 
 
 @contextlib.contextmanager
@@ -186,7 +169,7 @@ def run(app: Any, *, settings: PyWrySettings) -> None:
 
     Raises :class:`BackendUnavailableError` (backend unreachable), :class:`ConfigurationError`
     (a setting that cannot work) or :class:`WorkersFailed` (a worker could not start;
-    it printed why) instead of starting a server that cannot serve.
+    the message is its reason) instead of starting a server that cannot serve.
     """
     check_backend(settings)
     options = uvicorn_options(settings)

@@ -14,12 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from pywry._hints import install_hint
-from pywry._startup import check_workers
+from pywry._startup import check_workers, probe
 from pywry.config import PyWrySettings, env_var_for
 from pywry.errors import BackendNotFoundError, ConfigurationError, PyWryError
 from pywry.registry import KNOWN_DISTRIBUTIONS, available_state_backends, load_state_backend
-
-from pywry_server.runner import probe
 
 __all__ = ["CHECKS", "Finding"]
 
@@ -78,7 +76,8 @@ def backend_reachable(settings: PyWrySettings) -> list[Finding]:
         if not path.exists():
             return [_creatable(path)]
     try:
-        facts = asyncio.run(asyncio.wait_for(probe(settings), PROBE_TIMEOUT))
+        cls = load_state_backend(name)
+        facts = asyncio.run(asyncio.wait_for(probe(settings, cls), PROBE_TIMEOUT))
     except TimeoutError:
         return [Finding("error", "backend reachable", f"{name!r} did not answer in 10 s", "")]
     except (PyWryError, OSError) as exc:
