@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 from servers import start_server
 
 from .conftest import COUNTED_APP, PYWRY, ROOT, body_runs, clean_env, parent_of
@@ -140,16 +141,27 @@ def test_uvicorn_workers_stop_once_when_the_backend_cannot_load(tmp_path: Path) 
     assert seconds < 30
 
 
-def test_a_worker_that_fails_alone_stops_pywry_serve_with_one_line(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("command", "status"),
+    [
+        pytest.param([*PYWRY, "serve", str(COUNTED_APP)], 78, id="pywry-serve"),
+        pytest.param([sys.executable, str(COUNTED_APP)], 1, id="deploy"),
+    ],
+)
+def test_a_worker_that_fails_alone_stops_the_server_with_one_line(
+    tmp_path: Path, command: list[str], status: int
+) -> None:
     # The parent's checks pass; only the workers see the bad backend name.
     result, seconds = _run(
-        [*PYWRY, "serve", str(COUNTED_APP), "--workers", "2", "--port", "0"],
+        command,
         tmp_path,
         **_sqlite_env(tmp_path),
+        PYWRY_SERVER__WORKERS="2",
+        PYWRY_SERVER__PORT="0",
         PYWRY_TEST_WORKER_BACKEND="redsi",
     )
     print(f"\n[worker-only-failure] seconds={seconds:.1f} status={result.returncode}")
-    assert result.returncode == 78, result.stderr
+    assert result.returncode == status, result.stderr
     assert result.stderr.count("PyWry cannot start") == 1, result.stderr
     assert "'redsi' is not a known state backend" in result.stderr
     assert "Traceback" not in result.stderr
