@@ -79,7 +79,8 @@ def backend_reachable(settings: PyWrySettings) -> list[Finding]:
         cls = load_state_backend(name)
         facts = asyncio.run(asyncio.wait_for(probe(settings, cls), PROBE_TIMEOUT))
     except TimeoutError:
-        return [Finding("error", "backend reachable", f"{name!r} did not answer in 10 s", "")]
+        message = f"{name!r} did not answer within {PROBE_TIMEOUT:.0f} s"
+        return [Finding("error", "backend reachable", message, _reach_fix(name))]
     except (PyWryError, OSError) as exc:
         return [Finding("error", "backend reachable", str(exc), _reach_fix(name))]
     shown = ", ".join(f"{k}={v}" for k, v in facts.items() if k != "backend")
