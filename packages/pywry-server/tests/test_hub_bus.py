@@ -52,7 +52,7 @@ def test_bus_messages_arrive_after_the_subscription_failed(
         with client.websocket_connect("/widget/demo/ws?client=testclient01") as socket:
             socket.send_json({"type": "hello", "lastSeq": None})
             assert socket.receive_json()["type"] == "welcome"
-            client.portal.call(app.state.pywry_hub.discard, "demo")  # "closed" on the bus
+            client.portal.call(app.state.pywry.outbound.discard, "demo")  # "closed" on the bus
             notice = socket.receive_json()
             assert notice["event"] == "pywry:widget-unavailable"
             assert notice["data"]["reason"] == "The widget was closed"

@@ -195,7 +195,7 @@ def test_backend_error_gets_an_error_reply_and_the_socket_lives(
     add_widget(callbacks={"chart:region": lambda data: calls.append(data)})
     client = make_client()
     ws, socket, _ = connect(client)
-    events = client.app.state.pywry_hub.backend.events
+    events = client.app.state.pywry.backend.events
 
     async def refuse(key: str, *, ttl: float) -> bool:
         raise BackendError("WRONGTYPE Operation against a key holding the wrong kind of value")
@@ -221,7 +221,7 @@ def test_emits_during_a_backend_blip_arrive_in_order_afterwards(
     widget = add_widget()
     client = make_client()
     ws, socket, welcome = connect(client)
-    events = client.app.state.pywry_hub.backend.events
+    events = client.app.state.pywry.backend.events
     real_append = events.append
     failures = {"left": 3}
 

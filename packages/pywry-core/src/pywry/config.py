@@ -126,6 +126,10 @@ class ServerSettings(_Section):
     """Largest inbound WebSocket message, in bytes."""
     event_buffer_size: int = Field(1000, ge=1)
     """Server-to-browser events kept per widget for replay after a reconnect."""
+    socket_queue_size: int = Field(1000, ge=16, le=100_000)
+    """Frames queued for one socket before it counts as too slow and is closed (4408)."""
+    send_timeout: float = Field(10.0, gt=0, le=300)
+    """Seconds one send to a socket may take before it counts as stalled and is closed."""
 
     @field_validator("log_level", mode="before")
     @classmethod

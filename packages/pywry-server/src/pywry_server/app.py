@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,15 +17,22 @@ from pywry.state import get_worker_id
 from pywry.widgets.page import widget_page
 
 from pywry_server.assets import serve_asset
-from pywry_server.auth import AuthenticationRequired, require_session, unauthorized_response
+from pywry_server.auth import (
+    AuthenticationRequired,
+    close_expired_sockets,
+    require_session,
+    unauthorized_response,
+)
 from pywry_server.data import serve_widget_data
-from pywry_server.hub import Hub
+from pywry_server.worker import Worker
 from pywry_server.ws import widget_socket
 
 if TYPE_CHECKING:
     from pywry.config import PyWrySettings
     from pywry.runtime import Runtime
     from pywry.state.base import StateBackend
+
+    from pywry_server.sockets import SocketRegistry
 
 __all__ = ["create_app"]
 
@@ -48,21 +56,35 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # The composition root: one backend, the worker's parts, one task group.
         backend = backend_cls.from_settings(settings)
-        async with backend:
-            hub = Hub(settings, backend, runtime, worker_id or get_worker_id())
-            await hub.start()
-            app.state.pywry_hub = hub
+        sweep = None
+        if settings.deploy.auth_enabled:
+
+            async def sweep(sockets: SocketRegistry) -> None:
+                await close_expired_sockets(backend, sockets)
+
+        async with backend, asyncio.TaskGroup() as group:
+            worker = Worker.compose(
+                settings,
+                backend,
+                runtime,
+                worker_id or get_worker_id(),
+                group,
+                sweep_sessions=sweep,
+            )
+            await worker.start()
+            app.state.pywry = worker
             logger.info(
                 "PyWry worker %s ready: backend %s, %d widget(s)",
-                hub.worker_id,
+                worker.worker_id,
                 backend.name,
                 len(runtime.widgets()),
             )
             try:
                 yield
             finally:
-                await hub.stop()
+                await worker.stop()
 
     app = FastAPI(title="PyWry", lifespan=lifespan)
     app.add_middleware(
@@ -81,12 +103,12 @@ def create_app(
 
 def _add_routes(app: FastAPI, prefix: str, *, auth: bool) -> None:
     async def page(label: str, request: Request) -> HTMLResponse:
-        hub: Hub = request.app.state.pywry_hub
-        return HTMLResponse(await widget_page(hub.runtime, label, widget_prefix=prefix))
+        worker: Worker = request.app.state.pywry
+        return HTMLResponse(await widget_page(worker.runtime, label, widget_prefix=prefix))
 
     async def data(label: str, request: Request) -> Response:
-        hub: Hub = request.app.state.pywry_hub
-        return await serve_widget_data(hub.runtime, label, request)
+        worker: Worker = request.app.state.pywry
+        return await serve_widget_data(worker.runtime, label, request)
 
     async def asset(filename: str, request: Request) -> Response:
         return await serve_asset(filename, request)
@@ -95,14 +117,16 @@ def _add_routes(app: FastAPI, prefix: str, *, auth: bool) -> None:
         return {"status": "ok"}
 
     async def readyz(request: Request) -> JSONResponse:
-        hub: Hub | None = getattr(request.app.state, "pywry_hub", None)
-        if hub is None:
+        worker: Worker | None = getattr(request.app.state, "pywry", None)
+        if worker is None:
             return JSONResponse({"status": "starting"}, status_code=503)
         try:
-            await hub.backend.ping()
+            await worker.backend.ping()
         except BackendUnavailableError as exc:
             return JSONResponse({"status": "unavailable", "detail": str(exc)}, status_code=503)
-        return JSONResponse({"status": "ready", "worker": hub.worker_id, **hub.backend.describe()})
+        return JSONResponse(
+            {"status": "ready", "worker": worker.worker_id, **worker.backend.describe()}
+        )
 
     # With auth enabled the session is checked before the label: 401, never a 404 hint.
     guard = [Depends(require_session)] if auth else []

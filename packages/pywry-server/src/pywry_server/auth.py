@@ -17,16 +17,21 @@ from __future__ import annotations
 
 import re
 import secrets
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from fastapi import Request, Response
 from fastapi.responses import JSONResponse
 from pywry.state.records import SessionRecord
 from starlette.requests import HTTPConnection
 
+from pywry_server.codes import CloseCode, ErrorCode
+
 if TYPE_CHECKING:
+    from pywry.config import PyWrySettings
+    from pywry.state.base import StateBackend
+
     from pywry_server.connection import Connection
-    from pywry_server.hub import Hub
+    from pywry_server.sockets import SocketRegistry
 
 __all__ = [
     "CLOSE_UNAUTHORIZED",
@@ -46,7 +51,7 @@ __all__ = [
 #: The cookie that carries the session id (HttpOnly, SameSite=Lax, Secure over HTTPS).
 COOKIE_NAME = "pywry_session"
 #: WebSocket close code for a missing, unknown or expired session (the bridge stops).
-CLOSE_UNAUTHORIZED = 4401
+CLOSE_UNAUTHORIZED = CloseCode.UNAUTHORIZED
 _SESSION_ID = re.compile(r"^[A-Za-z0-9_\-]{16,128}$")
 
 
@@ -67,14 +72,21 @@ def unauthorized_response(detail: str) -> JSONResponse:
     )
 
 
-def _hub(conn: HTTPConnection) -> Hub:
-    hub: Hub | None = getattr(conn.app.state, "pywry_hub", None)
-    if hub is None:
+class Deployment(Protocol):
+    """What sessions need of a running worker (its settings and backend)."""
+
+    settings: PyWrySettings
+    backend: StateBackend
+
+
+def _deployment(conn: HTTPConnection) -> Deployment:
+    found: Deployment | None = getattr(conn.app.state, "pywry", None)
+    if found is None:
         raise RuntimeError(
             "PyWry sessions need the app from get_server_app() with its lifespan running "
             "(mounting it inside another app skips the lifespan)"
         )
-    return hub
+    return found
 
 
 def session_id_of(conn: HTTPConnection) -> str | None:
@@ -102,7 +114,7 @@ async def create_session(
     Call it from your own login route once you have checked the user. The id can
     also be handed to API clients, which send it as ``Authorization: Bearer <id>``.
     """
-    hub = _hub(request)
+    hub = _deployment(request)
     session_id = secrets.token_urlsafe(32)
     record = SessionRecord(session_id=session_id, user=user, data=data or {})
     await hub.backend.sessions.create(record, ttl=hub.settings.deploy.session_ttl)
@@ -126,7 +138,7 @@ async def end_session(request: Request, response: Response) -> bool:
     session_id = session_id_of(request)
     removed = False
     if session_id is not None:
-        removed = await _hub(request).backend.sessions.remove(session_id)
+        removed = await _deployment(request).backend.sessions.remove(session_id)
     response.delete_cookie(
         COOKIE_NAME, path="/", httponly=True, samesite="lax", secure=_secure(request)
     )
@@ -138,7 +150,7 @@ async def current_session(conn: HTTPConnection) -> SessionRecord | None:
     session_id = session_id_of(conn)
     if session_id is None:
         return None
-    hub = _hub(conn)
+    hub = _deployment(conn)
     if not await hub.backend.sessions.touch(session_id, ttl=hub.settings.deploy.session_ttl):
         return None
     return await hub.backend.sessions.get(session_id)
@@ -152,12 +164,12 @@ async def require_session(request: Request) -> SessionRecord | None:
     ``PYWRY_DEPLOY__AUTH_ENABLED`` setting like PyWry's routes do.
     """
     session = await current_session(request)
-    if session is None and _hub(request).settings.deploy.auth_enabled:
+    if session is None and _deployment(request).settings.deploy.auth_enabled:
         raise AuthenticationRequired()
     return session
 
 
-async def session_still_valid(hub: Hub, connection: Connection) -> bool:
+async def session_still_valid(hub: Deployment, connection: Connection) -> bool:
     """Renew the session of a socket that sent an event; ``False`` if it is gone."""
     if connection.session_id is None:
         return True
@@ -165,22 +177,26 @@ async def session_still_valid(hub: Hub, connection: Connection) -> bool:
     return await hub.backend.sessions.touch(connection.session_id, ttl=ttl)
 
 
-async def close_expired_sockets(hub: Hub) -> None:
+async def close_expired_sockets(backend: StateBackend, sockets: SocketRegistry) -> None:
     """Close (4401) this worker's sockets whose session expired or was ended (upkeep)."""
     by_session: dict[str, list[Connection]] = {}
-    for connection in hub.local_connections():
+    for connection in sockets.all():
         if connection.session_id is not None:
             by_session.setdefault(connection.session_id, []).append(connection)
     for session_id, connections in by_session.items():
-        if await hub.backend.sessions.get(session_id) is not None:
+        if await backend.sessions.get(session_id) is not None:
             continue
         for connection in connections:
-            await close_unauthorized(connection)
+            close_unauthorized(connection)
 
 
-async def close_unauthorized(connection: Connection) -> None:
+def close_unauthorized(connection: Connection) -> None:
     """Tell the browser why, then close with :data:`CLOSE_UNAUTHORIZED`."""
-    await connection.send(
-        {"type": "error", "code": "unauthorized", "message": "The session expired or was ended"}
+    connection.send(
+        {
+            "type": "error",
+            "code": ErrorCode.UNAUTHORIZED,
+            "message": "The session expired or was ended",
+        }
     )
-    await connection.close(CLOSE_UNAUTHORIZED, "session expired")
+    connection.close(CLOSE_UNAUTHORIZED, "session expired")

@@ -1,14 +1,22 @@
-"""One browser socket on this worker: ordered sends, replay, then live delivery.
+"""One browser socket on this worker: its own bounded queue and writer, ordered streams.
 
-Server-to-browser events carry the widget's sequence number (``seq``). A
-:class:`Connection` sends them strictly in ``seq`` order, each once:
+Nothing that reaches a socket waits on it: :meth:`Connection.send`, ``deliver`` and
+``sync`` put an item on the socket's bounded queue and return at once, and the
+socket's own writer task (:meth:`Connection.run_writer`) sends them. A socket that
+falls behind - its queue is full, or one send does not finish within
+``send_timeout`` seconds - is closed with :attr:`~pywry_server.codes.CloseCode.TOO_SLOW`;
+the page reconnects and catches up by replay. So one slow or stalled page never
+delays another.
 
-- live events can arrive out of order (two workers emit at once and publish in the
-  other order) or with holes (the event bus lost messages during a backend outage);
-  a hole is filled from the widget's replay log before anything newer is sent;
-- a ``seq`` at or below the last one sent is a duplicate, unless the log's newest
-  ``seq`` is now below it: then the log was reset (the backend lost its data, or
-  the log expired) and the browser is told to start counting again (``reset``).
+Logged server-to-browser events arrive on *streams*: the widget's (frames carry
+``seq``) and, once the page has a viewer, the viewer's own (``vseq``). Each stream is
+sent strictly in order, each event once (``_Stream``):
+
+- live events can arrive out of order (two workers emit at once) or with holes (the
+  bus lost messages during an outage); a hole is filled from the log first;
+- a number at or below the last one sent is a duplicate, unless the log's newest is
+  now below it: then the log was reset (the backend lost it, or it expired) and the
+  page is told to count again (``reset``).
 """
 
 from __future__ import annotations
@@ -17,12 +25,16 @@ import asyncio
 import json
 import logging
 import secrets
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Protocol
 
+from pywry.errors import BackendError
 from starlette.websockets import WebSocket, WebSocketState
 
-__all__ = ["Connection", "ConnectionState", "EventLog"]
+from pywry_server.codes import CloseCode
+
+__all__ = ["Connection", "ConnectionState", "Envelope", "EventLog", "StreamStart"]
 
 logger = logging.getLogger("pywry.server.connection")
 Message = dict[str, Any]
@@ -36,150 +48,311 @@ class EventLog(Protocol):
     async def last_seq(self, widget_id: str) -> int: ...
 
 
+class Envelope:
+    """A frame to send, JSON-encoded at most once however many sockets send it."""
+
+    __slots__ = ("_text", "message")
+
+    def __init__(self, message: Message) -> None:
+        self.message = message
+        self._text: str | None = None
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            self._text = json.dumps(self.message, separators=(",", ":"))
+        return self._text
+
+
 class ConnectionState(str, Enum):
     CONNECTING = "connecting"  # accepted, replay not yet sent: live events are held
     OPEN = "open"  # live events flow
     CLOSED = "closed"
 
 
+@dataclass(slots=True)
+class _Stream:
+    """One ordered log as this socket follows it: ``key`` is ``seq`` or ``vseq``."""
+
+    log_id: str
+    key: str
+    last_sent: int = 0
+    held: list[Envelope] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class _Frame:
+    envelope: Envelope
+
+
+@dataclass(frozen=True, slots=True)
+class _Live:
+    stream: str
+    envelope: Envelope
+
+
+@dataclass(frozen=True, slots=True)
+class _Sync:
+    stream: str
+    newest: int
+
+
+@dataclass(frozen=True, slots=True)
+class StreamStart:
+    """Where a stream starts for this socket: what the page has, what it missed."""
+
+    #: The number the page already has (its ``lastSeq``, the ``welcome`` number, or 0).
+    baseline: int
+    missed: list[Message] = field(default_factory=list)
+    #: Tell the page its log restarted before sending ``missed``.
+    reset: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _Start:
+    plan: dict[str, StreamStart]
+
+
+@dataclass(frozen=True, slots=True)
+class _Close:
+    code: int
+    reason: str
+
+
+_Item = _Frame | _Live | _Sync | _Start | _Close
+
+
 class Connection:
     """A browser viewing ``label``; ``client_id`` names the page across reconnects."""
 
-    def __init__(self, websocket: WebSocket, label: str, client_id: str, log: EventLog) -> None:
+    def __init__(
+        self,
+        websocket: WebSocket,
+        label: str,
+        client_id: str,
+        log: EventLog,
+        *,
+        queue_size: int = 1000,
+        send_timeout: float = 10.0,
+    ) -> None:
         self.websocket = websocket
         self.label = label
         self.client_id = client_id
         self.connection_id = secrets.token_hex(8)
         #: The user session the socket opened with (auth enabled), else ``None``.
         self.session_id: str | None = None
+        #: The viewer (page load) this socket speaks for, once it said hello.
+        self.viewer_id: str | None = None
         self.state = ConnectionState.CONNECTING
         self._log = log
-        self._send_lock = asyncio.Lock()
-        self._order_lock = asyncio.Lock()
-        self._held: list[Message] = []
-        self._last_sent = 0
+        self._queue: asyncio.Queue[_Item] = asyncio.Queue(maxsize=queue_size)
+        self._send_timeout = send_timeout
+        self._closing: tuple[int, str] | None = None
+        self._streams: dict[str, _Stream] = {"seq": _Stream(label, "seq")}
 
     @staticmethod
     def new_client_id() -> str:
         return secrets.token_hex(8)
 
-    @property
-    def last_sent(self) -> int:
-        """The newest ``seq`` this browser has been sent (or was told it has)."""
-        return self._last_sent
+    def follow(self, field_name: str, log_id: str) -> None:
+        """Also deliver the log ``log_id``, numbered by ``field_name`` (before start)."""
+        self._streams[field_name] = _Stream(log_id, field_name)
 
-    async def send(self, message: Message) -> bool:
-        """Send one frame; ``False`` if the socket is gone."""
+    @property
+    def viewer_log(self) -> str | None:
+        """The log id of the viewer stream this socket follows, if any."""
+        stream = self._streams.get("vseq")
+        return stream.log_id if stream is not None else None
+
+    def last_sent(self, field_name: str = "seq") -> int:
+        return self._streams[field_name].last_sent
+
+    # -- what others call: never waits on the socket ------------------------------
+    def send(self, message: Message | Envelope) -> bool:
+        """Queue one frame; ``False`` if the socket is gone (or just fell behind)."""
+        envelope = message if isinstance(message, Envelope) else Envelope(message)
+        return self._put(_Frame(envelope))
+
+    def deliver(self, message: Message | Envelope, stream: str = "seq") -> None:
+        """A live logged event of ``stream`` (held until the replay is done)."""
+        envelope = message if isinstance(message, Envelope) else Envelope(message)
+        self._put(_Live(stream, envelope))
+
+    def sync(self, newest: int, stream: str = "seq") -> None:
+        """Catch up with ``stream``'s log whose newest number is ``newest`` (upkeep)."""
+        self._put(_Sync(stream, newest))
+
+    def start_delivery(self, plan: dict[str, StreamStart]) -> None:
+        """Send each stream's missed events (after a reset if asked), then go live."""
+        self._put(_Start(plan))
+
+    def close(self, code: int, reason: str) -> None:
+        """Close once the frames already queued are sent (idempotent)."""
+        self._put(_Close(code, reason))
+
+    def _put(self, item: _Item) -> bool:
         if self.state is ConnectionState.CLOSED:
             return False
-        async with self._send_lock:
-            if self.websocket.application_state is not WebSocketState.CONNECTED:
-                self.state = ConnectionState.CLOSED
-                return False
-            try:
-                await self.websocket.send_text(json.dumps(message, separators=(",", ":")))
-            except Exception as exc:  # the peer went away mid-send
-                logger.debug("Send to %s failed: %s", self.connection_id, exc)
-                self.state = ConnectionState.CLOSED
-                return False
+        try:
+            self._queue.put_nowait(item)
+        except asyncio.QueueFull:
+            logger.warning(
+                "Socket %s of %r fell behind (%d frames queued): closing it; it catches up "
+                "by replay when it reconnects",
+                self.connection_id,
+                self.label,
+                self._queue.qsize(),
+            )
+            self._abandon()
+            return False
         return True
 
-    # -- ordered delivery ------------------------------------------------------
-    async def start_delivery(
-        self, baseline: int, missed: list[Message], *, reset: bool = False
-    ) -> None:
-        """Tell the browser to reset if asked, send ``missed``, then what was held; go live.
+    def _abandon(self) -> None:
+        """Stop delivering now; the writer closes the socket with ``TOO_SLOW``."""
+        self._closing = (CloseCode.TOO_SLOW, "too slow")
+        self.state = ConnectionState.CLOSED
+        while not self._queue.empty():
+            self._queue.get_nowait()
+        self._queue.put_nowait(_Close(*self._closing))  # wakes the writer
 
-        ``baseline`` is the ``seq`` the browser already has (the ``welcome`` seq of a
-        fresh page, its ``lastSeq`` after a reconnect, 0 after a reset).
-        """
+    # -- the writer --------------------------------------------------------------
+    async def run_writer(self) -> None:
+        """Send queued items until the socket closes (run as this socket's own task)."""
+        try:
+            while self.state is not ConnectionState.CLOSED:
+                item = await self._queue.get()
+                if isinstance(item, _Close):
+                    self._closing = self._closing or (item.code, item.reason)
+                    break
+                try:
+                    await self._handle(item)
+                except BackendError as exc:  # a log read failed: upkeep's sync fills it later
+                    logger.warning("Catching up socket %s failed: %s", self.connection_id, exc)
+        finally:
+            self.state = ConnectionState.CLOSED
+            if self._closing is not None:
+                await self._close_now(*self._closing)
+
+    async def _handle(self, item: _Item) -> None:
+        if isinstance(item, _Frame):
+            await self._write(item.envelope)
+        elif isinstance(item, _Live):
+            stream = self._streams.get(item.stream)
+            if stream is None:
+                return
+            if self.state is ConnectionState.CONNECTING:
+                stream.held.append(item.envelope)
+            else:
+                await self._accept(stream, item.envelope)
+        elif isinstance(item, _Sync):
+            stream = self._streams.get(item.stream)
+            if stream is not None and self.state is ConnectionState.OPEN:
+                if item.newest < stream.last_sent:
+                    await self._restart(stream)
+                elif item.newest > stream.last_sent:
+                    await self._fill(stream)
+        elif isinstance(item, _Start):
+            await self._start(item.plan)
+
+    async def _start(self, plan: dict[str, StreamStart]) -> None:
         if self.state is not ConnectionState.CONNECTING:
             raise RuntimeError(
                 f"start_delivery() expected state connecting, got {self.state.value}"
             )
-        async with self._order_lock:
-            self._last_sent = baseline
-            if reset:
-                await self._send_reset()
-            for message in missed:
-                await self._send_next(message)
-            while self._held:
-                await self._accept(self._held.pop(0))
+        for name, stream in self._streams.items():
+            start = plan.get(name, StreamStart(0))
+            stream.last_sent = start.baseline
+            if start.reset:
+                await self._send_reset(stream)
+            for entry in start.missed:
+                await self._send_next(stream, Envelope(entry))
+        for stream in self._streams.values():
+            while stream.held and self.is_open_or_starting():
+                await self._accept(stream, stream.held.pop(0))
+        if self.is_open_or_starting():
             self.state = ConnectionState.OPEN
 
-    async def deliver(self, message: Message) -> None:
-        """A live server-to-browser event (held until the replay is done)."""
-        if self.state is ConnectionState.CONNECTING:
-            self._held.append(message)
-        elif self.state is ConnectionState.OPEN:
-            async with self._order_lock:
-                await self._accept(message)
-
-    async def sync(self, newest: int) -> None:
-        """Catch up with the log whose newest ``seq`` is ``newest`` (heartbeat check).
-
-        Sends events the bus never brought, and detects a log that was reset while
-        no event arrived.
-        """
-        if self.state is not ConnectionState.OPEN:
-            return
-        async with self._order_lock:
-            if newest < self._last_sent:
-                await self._restart()
-            elif newest > self._last_sent:
-                await self._fill()
-
-    async def _accept(self, message: Message) -> None:
-        seq = int(message.get("seq") or 0)
-        if not seq:
-            await self.send(message)
-        elif seq == self._last_sent + 1:
-            await self._send_next(message)
-        elif seq > self._last_sent:
-            await self._fill()
-            if seq > self._last_sent:  # the log no longer has it (trimmed or expired)
-                await self._send_next(message)
-        elif await self._log.last_seq(self.label) < self._last_sent:
-            await self._restart()
+    async def _accept(self, stream: _Stream, envelope: Envelope) -> None:
+        number = int(envelope.message.get(stream.key) or 0)
+        if not number:
+            await self._write(envelope)
+        elif number == stream.last_sent + 1:
+            await self._send_next(stream, envelope)
+        elif number > stream.last_sent:
+            await self._fill(stream)
+            if number > stream.last_sent:  # the log no longer has it (trimmed or expired)
+                await self._send_next(stream, envelope)
+        elif await self._log.last_seq(stream.log_id) < stream.last_sent:
+            await self._restart(stream)
         # else: a duplicate, dropped
 
-    async def _fill(self) -> None:
-        for entry in await self._log.since(self.label, self._last_sent):
-            await self._send_next(entry)
+    async def _fill(self, stream: _Stream) -> None:
+        for entry in await self._log.since(stream.log_id, stream.last_sent):
+            await self._send_next(stream, Envelope(entry))
 
-    async def _restart(self) -> None:
-        logger.info("Event log of %r was reset; replaying it to %s", self.label, self.client_id)
-        self._last_sent = 0
-        await self._send_reset()
-        await self._fill()
+    async def _restart(self, stream: _Stream) -> None:
+        logger.info("Log %r was reset; replaying it to %s", stream.log_id, self.client_id)
+        stream.last_sent = 0
+        await self._send_reset(stream)
+        await self._fill(stream)
 
-    async def _send_reset(self) -> None:
-        await self.send({"type": "reset", "seq": self._last_sent})
+    async def _send_reset(self, stream: _Stream) -> None:
+        await self._write(Envelope({"type": "reset", stream.key: stream.last_sent}))
 
-    async def _send_next(self, message: Message) -> None:
-        seq = int(message.get("seq") or 0)
-        if seq and seq <= self._last_sent:
+    async def _send_next(self, stream: _Stream, envelope: Envelope) -> None:
+        number = int(envelope.message.get(stream.key) or 0)
+        if number and number <= stream.last_sent:
             return
-        await self.send(message)
-        if seq:  # a closed socket cannot take it; the browser asks again on reconnect
-            self._last_sent = seq
+        if await self._write(envelope) and number:
+            stream.last_sent = number  # a closed socket never took it: replayed on reconnect
+
+    async def _write(self, envelope: Envelope) -> bool:
+        if self.state is ConnectionState.CLOSED:
+            return False
+        if not self._connected():
+            self.state = ConnectionState.CLOSED
+            return False
+        try:
+            await asyncio.wait_for(self.websocket.send_text(envelope.text), self._send_timeout)
+        except TimeoutError:
+            logger.warning(
+                "A send to socket %s of %r stalled for %.1fs: closing it",
+                self.connection_id,
+                self.label,
+                self._send_timeout,
+            )
+            self._closing = (CloseCode.TOO_SLOW, "too slow")
+            self.state = ConnectionState.CLOSED
+            return False
+        except Exception as exc:  # the peer went away mid-send
+            logger.debug("Send to %s failed: %s", self.connection_id, exc)
+            self.state = ConnectionState.CLOSED
+            return False
+        return True
+
+    def is_open_or_starting(self) -> bool:
+        return self.state is not ConnectionState.CLOSED
+
+    def _connected(self) -> bool:
+        ws = self.websocket
+        return (
+            ws.application_state is WebSocketState.CONNECTED
+            and ws.client_state is WebSocketState.CONNECTED
+        )
+
+    async def _close_now(self, code: int, reason: str) -> None:
+        if self._connected():
+            try:
+                await asyncio.wait_for(self.websocket.close(code=code, reason=reason), 1.0)
+            except Exception as exc:  # a stalled or vanished peer
+                logger.debug("Close of %s failed: %s", self.connection_id, exc)
 
     # -- reserved notices ------------------------------------------------------
-    async def send_unavailable(self, reason: str) -> None:
-        await self.send(
+    def send_unavailable(self, reason: str) -> None:
+        self.send(
             {
                 "type": "event",
                 "event": "pywry:widget-unavailable",
                 "data": {"label": self.label, "reason": reason},
             }
         )
-
-    async def close(self, code: int, reason: str) -> None:
-        if self.state is ConnectionState.CLOSED:
-            return
-        self.state = ConnectionState.CLOSED
-        if self.websocket.application_state is WebSocketState.CONNECTED:
-            try:
-                await self.websocket.close(code=code, reason=reason)
-            except Exception as exc:
-                logger.debug("Close of %s failed: %s", self.connection_id, exc)

@@ -21,6 +21,8 @@ from typing import Any
 
 from pywry.widgets.widget import EVENT_PATTERN
 
+from pywry_server.codes import ErrorCode
+
 __all__ = [
     "BROWSER_RESERVED_ALLOWED",
     "Event",
@@ -82,13 +84,13 @@ def _event_allowed(name: str) -> bool:
 def parse_frame(text: str, *, max_bytes: int) -> Frame:
     """Validate one text frame; raise :class:`ProtocolError` with a reply code."""
     if len(text.encode()) > max_bytes:
-        raise ProtocolError("too_large", f"Message exceeds {max_bytes} bytes")
+        raise ProtocolError(ErrorCode.TOO_LARGE, f"Message exceeds {max_bytes} bytes")
     try:
         raw = json.loads(text)
     except ValueError as exc:
-        raise ProtocolError("bad_json", f"Message is not valid JSON: {exc}") from None
+        raise ProtocolError(ErrorCode.BAD_JSON, f"Message is not valid JSON: {exc}") from None
     if not isinstance(raw, dict):
-        raise ProtocolError("bad_message", "Expected a JSON object with a 'type' field")
+        raise ProtocolError(ErrorCode.BAD_MESSAGE, "Expected a JSON object with a 'type' field")
     kind = raw.get("type")
     frame_id = raw.get("id") if isinstance(raw.get("id"), str) else None
     if kind == "ping":
@@ -96,25 +98,31 @@ def parse_frame(text: str, *, max_bytes: int) -> Frame:
     if kind == "hello":
         last = raw.get("lastSeq")
         if last is not None and (not isinstance(last, int) or isinstance(last, bool) or last < 0):
-            raise ProtocolError("bad_message", "'lastSeq' must be a non-negative integer or null")
+            raise ProtocolError(
+                ErrorCode.BAD_MESSAGE, "'lastSeq' must be a non-negative integer or null"
+            )
         return Hello(last_seq=last)
     if kind == "event":
         return _parse_event(raw, frame_id)
     raise ProtocolError(
-        "bad_message", f"Unknown message type {kind!r}; expected hello, event or ping", frame_id
+        ErrorCode.BAD_MESSAGE,
+        f"Unknown message type {kind!r}; expected hello, event or ping",
+        frame_id,
     )
 
 
 def _parse_event(raw: dict[str, Any], frame_id: str | None) -> Event:
     if "id" in raw and (frame_id is None or not _ID.match(frame_id)):
-        raise ProtocolError("bad_message", "'id' must be 1-64 characters of [A-Za-z0-9_.:-]")
+        raise ProtocolError(
+            ErrorCode.BAD_MESSAGE, "'id' must be 1-64 characters of [A-Za-z0-9_.:-]"
+        )
     name = raw.get("event")
     if not isinstance(name, str) or len(name) > 128 or not EVENT_PATTERN.match(name):
         raise ProtocolError(
-            "bad_event", f"Invalid event name {name!r}: expected 'namespace:name'", frame_id
+            ErrorCode.BAD_EVENT, f"Invalid event name {name!r}: expected 'namespace:name'", frame_id
         )
     if not _event_allowed(name):
         raise ProtocolError(
-            "reserved_event", f"Browsers may not send the reserved event {name!r}", frame_id
+            ErrorCode.RESERVED_EVENT, f"Browsers may not send the reserved event {name!r}", frame_id
         )
     return Event(id=frame_id, event=name, data=raw.get("data"))

@@ -27,32 +27,54 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from pywry.errors import BackendError
 
-from pywry_server.auth import close_expired_sockets
+from pywry_server.availability import OWNER_GONE
+from pywry_server.codes import CloseCode
 
 if TYPE_CHECKING:
-    from pywry_server.connection import Connection
-    from pywry_server.hub import Hub
+    from pywry.runtime import Runtime
+    from pywry.state.base import StateBackend
 
-__all__ = ["CLOSE_UNAVAILABLE", "Upkeep"]
+    from pywry_server.availability import Availability
+    from pywry_server.outbound import Outbound
+    from pywry_server.sockets import SocketRegistry
+
+__all__ = ["Upkeep"]
 
 logger = logging.getLogger("pywry.server.upkeep")
-#: Close code for a socket whose widget is gone (the bridge stops reconnecting).
-CLOSE_UNAVAILABLE = 4404
 _STRIKES = 2
 
 
 class Upkeep:
-    """The upkeep loop of one :class:`~pywry_server.hub.Hub`."""
+    """The upkeep loop of one worker, built from the narrow parts it uses."""
 
-    def __init__(self, hub: Hub) -> None:
-        self.hub = hub
-        ttl = hub.settings.deploy.connection_ttl
-        self.interval = min(10.0, max(1.0, ttl / 3))
+    def __init__(
+        self,
+        *,
+        backend: StateBackend,
+        worker_id: str,
+        runtime: Runtime,
+        sockets: SocketRegistry,
+        availability: Availability,
+        outbound: Outbound,
+        connection_ttl: float,
+        widget_ttl: float,
+        sweep_sessions: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        self._backend = backend
+        self._worker_id = worker_id
+        self._runtime = runtime
+        self._sockets = sockets
+        self._availability = availability
+        self._outbound = outbound
+        self._connection_ttl = connection_ttl
+        self._widget_ttl = widget_ttl
+        self._sweep_sessions = sweep_sessions
+        self.interval = min(10.0, max(1.0, connection_ttl / 3))
         self._suspects: dict[str, int] = {}
 
     async def run(self) -> None:
@@ -70,41 +92,39 @@ class Upkeep:
     async def round(self) -> None:
         """One pass of everything in the module docstring."""
         await self._renew()
-        alive = await self.hub.backend.workers.alive()
-        by_label: dict[str, list[Connection]] = defaultdict(list)
-        for connection in self.hub.local_connections():
-            by_label[connection.label].append(connection)
-        for label, connections in by_label.items():
-            if await self._still_available(label, connections, alive):
-                newest = await self.hub.backend.events.last_seq(label)
-                for connection in connections:
-                    await connection.sync(newest)
-        if await self.hub.backend.events.claim("reap", ttl=self.interval * 0.9):
+        alive = await self._backend.workers.alive()
+        for label in self._sockets.labels():
+            if await self._still_available(label, alive):
+                newest = await self._backend.events.last_seq(label)
+                for connection in self._sockets.of_label(label):
+                    connection.sync(newest)
+        await self._sync_viewers()
+        if await self._backend.events.claim("reap", ttl=self.interval * 0.9):
             await self._reap(alive)
-        if self.hub.settings.deploy.auth_enabled:
-            await close_expired_sockets(self.hub)
+        if self._sweep_sessions is not None:
+            await self._sweep_sessions()
 
     async def _renew(self) -> None:
-        hub, deploy = self.hub, self.hub.settings.deploy
-        await hub.backend.workers.heartbeat(hub.worker_id, ttl=deploy.connection_ttl)
-        for connection in hub.local_connections():
-            if not await hub.backend.connections.refresh(
-                connection.connection_id, ttl=deploy.connection_ttl
-            ):
-                await hub.reregister(connection)
-        for widget in hub.runtime.widgets():
-            if not await hub.backend.widgets.touch(widget.label, ttl=deploy.widget_ttl):
+        backend = self._backend
+        await backend.workers.heartbeat(self._worker_id, ttl=self._connection_ttl)
+        await self._sockets.renew()
+        for widget in self._runtime.widgets():
+            if not await backend.widgets.touch(widget.label, ttl=self._widget_ttl):
                 logger.info("Widget %r was gone from the backend; saving it again", widget.label)
-                await hub.save(widget.to_record())
+                await self._outbound.save(widget.to_record())
             elif widget.owner is not None:
-                await hub.backend.connections.set_owner(
-                    widget.label, widget.owner, ttl=deploy.widget_ttl
+                await backend.connections.set_owner(
+                    widget.label, widget.owner, ttl=self._widget_ttl
                 )
 
-    async def _still_available(
-        self, label: str, connections: list[Connection], alive: set[str]
-    ) -> bool:
-        reason = await self.hub.unavailable_reason(label, alive)
+    async def _sync_viewers(self) -> None:
+        """Per-viewer logs: catch up events the bus lost, notice resets."""
+        for connection in self._sockets.all():
+            if connection.viewer_log is not None:
+                connection.sync(await self._backend.events.last_seq(connection.viewer_log), "vseq")
+
+    async def _still_available(self, label: str, alive: set[str]) -> bool:
+        reason = await self._availability.reason(label, alive)
         if reason is None:
             self._suspects.pop(label, None)
             return True
@@ -112,16 +132,16 @@ class Upkeep:
         if strikes < _STRIKES:
             return True
         del self._suspects[label]
-        for connection in connections:
-            await connection.send_unavailable(reason)
-            await connection.close(CLOSE_UNAVAILABLE, "widget unavailable")
+        for connection in self._sockets.of_label(label):
+            connection.send_unavailable(reason)
+            connection.close(CloseCode.UNAVAILABLE, "widget unavailable")
         return False
 
     async def _reap(self, alive: set[str]) -> None:
-        backend = self.hub.backend
+        backend = self._backend
         for label in await backend.widgets.active():
             record = await backend.widgets.get(label)
             if record is None or record.owner is None or record.owner in alive:
                 continue
             logger.info("Removing widget %r of dead worker %s", label, record.owner)
-            await self.hub.discard(label, reason="The worker that owned this widget is gone")
+            await self._outbound.discard(label, reason=OWNER_GONE)

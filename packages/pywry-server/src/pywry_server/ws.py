@@ -1,8 +1,13 @@
-"""The WebSocket endpoint ``{widget_prefix}/{label}/ws`` (protocol in ``protocol.py``)."""
+"""Stage: the socket, the WebSocket endpoint ``{widget_prefix}/{label}/ws``.
+
+Each socket runs two tasks: the reader here (hello, then frames to inbound routing)
+and the connection's own writer (``connection.py``). Protocol: ``protocol.py``.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 from typing import TYPE_CHECKING
@@ -10,26 +15,22 @@ from typing import TYPE_CHECKING
 from pywry.errors import BackendError, BackendUnavailableError
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from pywry_server.auth import (
-    CLOSE_UNAUTHORIZED,
-    close_unauthorized,
-    current_session,
-    session_still_valid,
-)
+from pywry_server.auth import close_unauthorized, current_session, session_still_valid
+from pywry_server.codes import CloseCode, ErrorCode
 from pywry_server.connection import Connection
 from pywry_server.protocol import Event, Hello, Ping, ProtocolError, parse_frame
+from pywry_server.replay import plan_stream
 
 if TYPE_CHECKING:
-    from pywry_server.hub import Hub
+    from pywry_server.worker import Worker
 
 __all__ = ["origin_allowed", "widget_socket"]
 
 logger = logging.getLogger("pywry.server.ws")
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9_\-]{8,64}$")
 HELLO_TIMEOUT = 10.0
-CLOSE_FORBIDDEN = 4403
-CLOSE_UNKNOWN_WIDGET = 4404
-CLOSE_TRY_LATER = 1013
+#: How long a closing socket's writer may take to send what is queued.
+_FLUSH_TIMEOUT = 2.0
 
 
 def origin_allowed(origin: str | None, host: str | None, allowed: list[str]) -> bool:
@@ -42,51 +43,84 @@ def origin_allowed(origin: str | None, host: str | None, allowed: list[str]) -> 
 
 
 async def widget_socket(websocket: WebSocket, label: str) -> None:
-    hub: Hub = websocket.app.state.pywry_hub
-    server = hub.settings.server
+    worker: Worker = websocket.app.state.pywry
+    server = worker.settings.server
     origin = websocket.headers.get("origin")
     await websocket.accept()  # then refuse with a close code: a refused handshake is a bare 1006
     if not origin_allowed(origin, websocket.headers.get("host"), server.cors_origins):
         logger.warning("Refused WebSocket from origin %r", origin)
-        await _refuse(websocket, CLOSE_FORBIDDEN, "forbidden_origin", f"Origin {origin!r} refused")
+        message = f"Origin {origin!r} refused"
+        await _refuse(websocket, CloseCode.FORBIDDEN, ErrorCode.FORBIDDEN_ORIGIN, message)
         return
     session_id: str | None = None
     try:
-        if hub.settings.deploy.auth_enabled:  # before the lookup, so labels do not leak
+        if worker.settings.deploy.auth_enabled:  # before the lookup, so labels do not leak
             session = await current_session(websocket)
             if session is None:
                 message = "A valid session is required; log in first"
-                await _refuse(websocket, CLOSE_UNAUTHORIZED, "unauthorized", message)
+                await _refuse(websocket, CloseCode.UNAUTHORIZED, ErrorCode.UNAUTHORIZED, message)
                 return
             session_id = session.session_id
-        local = hub.runtime.get(label) is not None
-        record = None if local else await hub.lookup(label)
-        known = local or record is not None
-        reason = await hub.record_unavailable_reason(record) if record is not None else None
+        local = worker.runtime.get(label) is not None
+        record = None if local else await worker.outbound.lookup(label)
+        reason = await worker.availability.record_reason(record) if record is not None else None
     except BackendUnavailableError:
-        await _refuse(websocket, CLOSE_TRY_LATER, "unavailable", "State backend unavailable; retry")
+        message = "State backend unavailable; retry"
+        await _refuse(websocket, CloseCode.TRY_LATER, ErrorCode.UNAVAILABLE, message)
         return
-    if not known:
-        await _refuse(websocket, CLOSE_UNKNOWN_WIDGET, "unknown_widget", f"No widget {label!r}")
+    if not local and record is None:
+        message = f"No widget {label!r}"
+        await _refuse(websocket, CloseCode.UNAVAILABLE, ErrorCode.UNKNOWN_WIDGET, message)
         return
     client_id = websocket.query_params.get("client", "")
     if not _CLIENT_ID.match(client_id):
         client_id = Connection.new_client_id()
-    connection = Connection(websocket, label, client_id, hub.backend.events)
+    connection = Connection(
+        websocket,
+        label,
+        client_id,
+        worker.backend.events,
+        queue_size=server.socket_queue_size,
+        send_timeout=server.send_timeout,
+    )
     connection.session_id = session_id
-    if reason is not None:
-        await connection.send_unavailable(reason)
-        await connection.close(CLOSE_UNKNOWN_WIDGET, "widget unavailable")
-        return
+    await _run(worker, connection, reason)
+
+
+async def _run(worker: Worker, connection: Connection, unavailable: str | None) -> None:
+    """The socket's reader and writer; when the reader ends the writer flushes and stops."""
+    name = connection.connection_id
     try:
-        await _serve(hub, connection, server.max_message_bytes)
+        async with asyncio.TaskGroup() as group:
+            writer = group.create_task(connection.run_writer(), name=f"pywry-writer:{name}")
+            reader = group.create_task(
+                _read(worker, connection, unavailable), name=f"pywry-reader:{name}"
+            )
+            await asyncio.wait((writer, reader), return_when=asyncio.FIRST_COMPLETED)
+            if not reader.done():  # the writer gave up on a slow page and closed it
+                reader.cancel()
+            else:
+                connection.close(CloseCode.NORMAL, "closing")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(asyncio.shield(writer), _FLUSH_TIMEOUT)
+                writer.cancel()
+    finally:
+        await worker.sockets.remove(connection)
+
+
+async def _read(worker: Worker, connection: Connection, unavailable: str | None) -> None:
+    if unavailable is not None:
+        connection.send_unavailable(unavailable)
+        connection.close(CloseCode.UNAVAILABLE, "widget unavailable")
+        return
+    max_bytes = worker.settings.server.max_message_bytes
+    try:
+        await _serve(worker, connection, max_bytes)
     except WebSocketDisconnect:
         pass
     except BackendUnavailableError as exc:
-        await _error(connection, ProtocolError("unavailable", str(exc)))
-        await connection.close(CLOSE_TRY_LATER, "state backend unavailable")
-    finally:
-        await hub.detach(connection)
+        _error(connection, ProtocolError(ErrorCode.UNAVAILABLE, str(exc)))
+        connection.close(CloseCode.TRY_LATER, "state backend unavailable")
 
 
 async def _refuse(websocket: WebSocket, code: int, error: str, message: str) -> None:
@@ -121,59 +155,60 @@ async def _first_frame(
     return None, [text]
 
 
-async def _serve(hub: Hub, connection: Connection, max_bytes: int) -> None:
+async def _serve(worker: Worker, connection: Connection, max_bytes: int) -> None:
     last_seq, pending = await _first_frame(connection, max_bytes)
-    attachment = await hub.attach(connection, last_seq)
-    await connection.send(
+    await worker.sockets.add(connection)
+    current, start = await plan_stream(worker.backend.events, connection.label, last_seq)
+    connection.send(
         {
             "type": "welcome",
             "connectionId": connection.connection_id,
             "clientId": connection.client_id,
-            "workerId": hub.worker_id,
-            "seq": attachment.current,
+            "workerId": worker.worker_id,
+            "seq": current,
         }
     )
-    await connection.start_delivery(attachment.baseline, attachment.missed, reset=attachment.reset)
+    connection.start_delivery({"seq": start})
     for text in pending:
-        await _handle(hub, connection, text, max_bytes)
+        await _handle(worker, connection, text, max_bytes)
     while True:
-        await _handle(hub, connection, await _receive(connection), max_bytes)
+        await _handle(worker, connection, await _receive(connection), max_bytes)
 
 
-async def _error(connection: Connection, error: ProtocolError) -> None:
+def _error(connection: Connection, error: ProtocolError) -> None:
     reply = {"type": "error", "code": error.code, "message": str(error)}
     if error.frame_id is not None:
         reply["id"] = error.frame_id
-    await connection.send(reply)
+    connection.send(reply)
 
 
-async def _handle(hub: Hub, connection: Connection, text: str | None, max_bytes: int) -> None:
+async def _handle(worker: Worker, connection: Connection, text: str | None, max_bytes: int) -> None:
     if text is None:
-        await _error(connection, ProtocolError("bad_message", "Binary frames are not accepted"))
+        _error(connection, ProtocolError(ErrorCode.BAD_MESSAGE, "Binary frames are not accepted"))
         return
     try:
         frame = parse_frame(text, max_bytes=max_bytes)
     except ProtocolError as exc:
-        await _error(connection, exc)
+        _error(connection, exc)
         return
     if isinstance(frame, Ping):
-        await connection.send({"type": "pong"})
+        connection.send({"type": "pong"})
     elif isinstance(frame, Hello):
-        await _error(connection, ProtocolError("bad_message", "'hello' is only valid first"))
+        _error(connection, ProtocolError(ErrorCode.BAD_MESSAGE, "'hello' is only valid first"))
     elif isinstance(frame, Event):
         try:
-            if not await session_still_valid(hub, connection):
-                await close_unauthorized(connection)
-                raise WebSocketDisconnect(CLOSE_UNAUTHORIZED)
-            status = await hub.receive_event(connection, frame.event, frame.data, frame.id)
+            if not await session_still_valid(worker, connection):
+                close_unauthorized(connection)
+                raise WebSocketDisconnect(CloseCode.UNAUTHORIZED)
+            status = await worker.inbound.receive(connection, frame.event, frame.data, frame.id)
         except BackendUnavailableError as exc:
-            await _error(connection, ProtocolError("unavailable", str(exc), frame.id))
+            _error(connection, ProtocolError(ErrorCode.UNAVAILABLE, str(exc), frame.id))
             return
         except BackendError as exc:  # the store answered with an error: report, keep the socket
             logger.exception("Routing %r for widget %r failed", frame.event, connection.label)
-            await _error(connection, ProtocolError("backend_error", str(exc), frame.id))
+            _error(connection, ProtocolError(ErrorCode.BACKEND_ERROR, str(exc), frame.id))
             return
         if frame.id is not None:
-            await connection.send({"type": "ack", "id": frame.id, "status": status})
+            connection.send({"type": "ack", "id": frame.id, "status": status})
         if status == "unavailable":
-            await connection.send_unavailable("The worker that owned this widget is gone")
+            connection.send_unavailable("The worker that owned this widget is gone")

@@ -94,6 +94,8 @@ def _click_type(annotation: Any, env_var: str) -> click.ParamType[Any, Any]:
         return click.Choice([str(a) for a in typing.get_args(base)], case_sensitive=False)
     if base is int:
         return click.INT
+    if base is float:
+        return click.FLOAT
     if base in (str, SecretStr) or typing.get_origin(base) is list:
         return click.STRING  # lists: comma-separated or JSON, as in the environment
     raise TypeError(f"{env_var}: no command-line flag type for {annotation!r}; add one here")
@@ -105,6 +107,8 @@ def _metavar(annotation: Any) -> str:
         return "[" + "|".join(str(a) for a in typing.get_args(base)) + "]"
     if base is int:
         return "INT"
+    if base is float:
+        return "FLOAT"
     return "LIST" if typing.get_origin(base) is list else "TEXT"
 
 

@@ -1,0 +1,51 @@
+"""Stage: inbound routing of a browser event to the worker that runs its callbacks."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Literal
+
+from pywry_server.messages import Dispatch, worker_channel
+
+if TYPE_CHECKING:
+    from pywry.state.base import StateBackend
+
+    from pywry_server.connection import Connection
+    from pywry_server.dispatch import Dispatcher
+
+__all__ = ["InboundRouter", "Status"]
+
+Status = Literal["ok", "duplicate", "unavailable"]
+
+
+class InboundRouter:
+    """Claims each browser event once, then runs it here or sends it to its owner.
+
+    A frame id is claimed in the backend (``(widget, client, id)``) before anything
+    runs, so a frame resent after a reconnect, to any worker, is a ``duplicate``.
+    A widget this worker defines runs here; a run-time widget of another worker is
+    published on its owner's channel, or answered ``unavailable`` if the owner's
+    heartbeat expired.
+    """
+
+    def __init__(self, backend: StateBackend, dispatcher: Dispatcher, *, dedupe_ttl: float) -> None:
+        self._backend = backend
+        self._dispatcher = dispatcher
+        self._dedupe_ttl = dedupe_ttl
+
+    async def receive(
+        self, connection: Connection, event: str, data: Any, frame_id: str | None
+    ) -> Status:
+        label = connection.label
+        if frame_id is not None:
+            key = f"in:{label}:{connection.client_id}:{frame_id}"
+            if not await self._backend.events.claim(key, ttl=self._dedupe_ttl):
+                return "duplicate"
+        origin = connection.connection_id
+        if self._dispatcher.run_here(label, event, data, origin=origin):
+            return "ok"
+        owner = await self._backend.connections.owner_of(label)
+        if owner is None or not await self._backend.workers.is_alive(owner):
+            return "unavailable"
+        message = Dispatch(label=label, event=event, data=data, origin=origin)
+        await self._backend.events.publish(worker_channel(owner), message.wire())
+        return "ok"

@@ -1,0 +1,114 @@
+"""Stage: the bus listener, from other workers (and this one) to this worker's sockets.
+
+Handling a message never waits on a socket: each socket has its own queue and writer
+(``connection.py``), so one slow page delays nobody else's events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import TYPE_CHECKING
+
+from pywry._retry import backoff
+from pywry.errors import BackendError
+
+from pywry_server.availability import CLOSED
+from pywry_server.codes import CloseCode
+from pywry_server.connection import Envelope
+from pywry_server.messages import (
+    WIDGETS_CHANNEL,
+    BusMessage,
+    Closed,
+    Deliver,
+    DeliverToViewer,
+    Direct,
+    Dispatch,
+    parse_bus_message,
+    worker_channel,
+)
+
+if TYPE_CHECKING:
+    from pywry.state.base import EventBus, Subscription
+
+    from pywry_server.dispatch import Dispatcher
+    from pywry_server.sockets import SocketRegistry
+
+__all__ = ["BusListener"]
+
+logger = logging.getLogger("pywry.server.listener")
+
+
+class BusListener:
+    """Subscribes to ``widgets`` and this worker's channel; hands messages on."""
+
+    def __init__(
+        self, bus: EventBus, worker_id: str, sockets: SocketRegistry, dispatcher: Dispatcher
+    ) -> None:
+        self._bus = bus
+        self._channels = (WIDGETS_CHANNEL, worker_channel(worker_id))
+        self._sockets = sockets
+        self._dispatcher = dispatcher
+        self._subscription: Subscription | None = None
+
+    async def subscribe(self) -> None:
+        """Start receiving (call before :meth:`run`; messages from now on arrive)."""
+        self._subscription = await self._bus.subscribe(*self._channels)
+
+    async def run(self) -> None:
+        """Handle messages until cancelled; replace a subscription that fails."""
+        while True:
+            subscription = self._subscription or await self._resubscribe()
+            try:
+                async for _channel, raw in subscription:
+                    message = parse_bus_message(raw)
+                    if message is not None:
+                        self.handle(message)
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("The event bus subscription failed; subscribing again")
+            with contextlib.suppress(Exception):
+                await subscription.aclose()
+            self._subscription = None
+
+    async def aclose(self) -> None:
+        if self._subscription is not None:
+            await self._subscription.aclose()
+
+    async def _resubscribe(self) -> Subscription:
+        for delay in backoff(1.0, 5.0):
+            await asyncio.sleep(delay)
+            try:
+                self._subscription = await self._bus.subscribe(*self._channels)
+                return self._subscription
+            except BackendError as exc:
+                logger.warning("Subscribing to the event bus failed, will retry: %s", exc)
+        raise AssertionError("backoff() never ends")  # pragma: no cover
+
+    def handle(self, message: BusMessage) -> None:
+        """Act on one message: queue frames on sockets, or start callbacks."""
+        if isinstance(message, Deliver):
+            connections = self._sockets.of_label(message.label)
+            if connections:
+                envelope = Envelope(message.message)
+                for connection in connections:
+                    connection.deliver(envelope)
+        elif isinstance(message, DeliverToViewer):
+            envelope = Envelope(message.message)
+            for connection in self._sockets.of_viewer(message.viewer):
+                connection.deliver(envelope, "vseq")
+        elif isinstance(message, Dispatch):
+            self._dispatcher.run_here(
+                message.label, message.event, message.data, origin=message.origin
+            )
+        elif isinstance(message, Direct):
+            target = self._sockets.get(message.connection)
+            if target is not None and target.label == message.label:
+                target.send(message.message)
+        elif isinstance(message, Closed):
+            for connection in self._sockets.of_label(message.label):
+                connection.send_unavailable(message.reason or CLOSED)
+                connection.close(CloseCode.UNAVAILABLE, "widget unavailable")

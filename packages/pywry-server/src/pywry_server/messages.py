@@ -1,0 +1,116 @@
+"""Worker-to-worker messages on the backend's event bus: the counterpart of ``protocol.py``.
+
+Channels (names relative to the backend's namespace):
+
+- ``widgets``: every worker listens. :class:`Deliver` carries a logged event of a
+  widget (with its ``seq``) to whichever workers hold sockets of it;
+  :class:`DeliverToViewer` carries a logged event of one viewer (with its ``vseq``)
+  to the worker holding that viewer's socket; :class:`Closed` says a widget is gone.
+- ``worker:<id>``: one worker's own. :class:`Dispatch` runs a run-time widget's
+  callbacks on the worker that owns it; :class:`Direct` carries an unlogged event to
+  one socket that worker holds.
+
+Each message is a small pydantic model told apart by ``kind``; :func:`parse_bus_message`
+is the one place that reads them, and logs (without raising) a message it cannot read.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+__all__ = [
+    "WIDGETS_CHANNEL",
+    "BusMessage",
+    "Closed",
+    "Deliver",
+    "DeliverToViewer",
+    "Direct",
+    "Dispatch",
+    "ViewerRef",
+    "parse_bus_message",
+    "worker_channel",
+]
+
+logger = logging.getLogger("pywry.server.bus")
+WIDGETS_CHANNEL = "widgets"
+
+
+def worker_channel(worker_id: str) -> str:
+    """The bus channel only ``worker_id`` listens on."""
+    return f"worker:{worker_id}"
+
+
+class _Message(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    def wire(self) -> dict[str, Any]:
+        """The JSON object to publish."""
+        return self.model_dump(mode="json")
+
+
+class ViewerRef(BaseModel):
+    """Who sent a browser event: the viewer (page load), its session and user."""
+
+    model_config = ConfigDict(frozen=True)
+
+    viewer_id: str
+    session_id: str
+    user: str | None = None
+
+
+class Deliver(_Message):
+    kind: Literal["deliver"] = "deliver"
+    label: str
+    message: dict[str, Any]
+
+
+class DeliverToViewer(_Message):
+    kind: Literal["viewer"] = "viewer"
+    viewer: str
+    message: dict[str, Any]
+
+
+class Dispatch(_Message):
+    kind: Literal["dispatch"] = "dispatch"
+    label: str
+    event: str
+    data: Any = None
+    #: The connection that sent the event (answers meant for that page go back to it).
+    origin: str | None = None
+    viewer: ViewerRef | None = None
+
+
+class Direct(_Message):
+    kind: Literal["direct"] = "direct"
+    label: str
+    connection: str
+    message: dict[str, Any]
+
+
+class Closed(_Message):
+    kind: Literal["closed"] = "closed"
+    label: str
+    reason: str = "The widget was closed"
+
+
+BusMessage = Annotated[
+    Deliver | DeliverToViewer | Dispatch | Direct | Closed, Field(discriminator="kind")
+]
+_ADAPTER: TypeAdapter[BusMessage] = TypeAdapter(BusMessage)
+
+
+def parse_bus_message(raw: object) -> BusMessage | None:
+    """The typed message, or ``None`` (logged) when ``raw`` is not one."""
+    try:
+        return _ADAPTER.validate_python(raw)
+    except ValidationError as exc:
+        kind = raw.get("kind") if isinstance(raw, dict) else type(raw).__name__
+        logger.warning(
+            "Ignored a malformed bus message (kind %r): %s",
+            kind,
+            exc.errors(include_url=False, include_input=False)[:3],
+        )
+        return None

@@ -1,0 +1,114 @@
+"""Stage: outbound, the widgets' way out (the :class:`pywry.runtime.Sink` of a worker).
+
+``emit`` appends an event to the widget's replay log (the backend gives it the next
+``seq``) and publishes it on the bus; the listener of every worker, this one
+included, hands it to its own sockets. ``send_to`` reaches one socket, unlogged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING, Any
+
+from pywry._retry import backoff
+from pywry.errors import BackendUnavailableError
+
+from pywry_server.messages import WIDGETS_CHANNEL, Closed, Deliver, Direct, worker_channel
+
+if TYPE_CHECKING:
+    from pywry.config import PyWrySettings
+    from pywry.state.base import StateBackend
+    from pywry.state.records import WidgetRecord
+
+    from pywry_server.sockets import SocketRegistry
+
+__all__ = ["Outbound"]
+
+logger = logging.getLogger("pywry.server.outbound")
+Message = dict[str, Any]
+
+
+class Outbound:
+    """Emits, targeted sends and widget records, for every widget of this process."""
+
+    def __init__(
+        self, settings: PyWrySettings, backend: StateBackend, sockets: SocketRegistry
+    ) -> None:
+        self.loop = asyncio.get_running_loop()
+        self._backend = backend
+        self._sockets = sockets
+        self._maxlen = settings.server.event_buffer_size
+        self._log_ttl = settings.deploy.connection_ttl
+        self._widget_ttl = settings.deploy.widget_ttl
+        self._stopping = False
+
+    def stop_retrying(self) -> None:
+        """Shutdown: emits waiting for the backend give up instead of retrying."""
+        self._stopping = True
+
+    async def emit(self, label: str, event: str, data: Any) -> None:
+        """Log the event (getting its ``seq``), then tell every worker to deliver it.
+
+        While the backend is unreachable the append is retried with back-off for up to
+        ``CONNECTION_TTL`` (emits queue behind it, in order), so a blip loses nothing.
+        A failed publish after a successful append is left to upkeep, which delivers
+        logged events the bus lost.
+        """
+        message: Message = {"type": "event", "event": event, "data": data}
+        seq = await self._append_retrying(label, message)
+        deliver = Deliver(label=label, message={**message, "seq": seq})
+        try:
+            await self._backend.events.publish(WIDGETS_CHANNEL, deliver.wire())
+        except BackendUnavailableError as exc:
+            logger.info("Event %s #%d logged, bus down (%s): upkeep delivers it", event, seq, exc)
+
+    async def _append_retrying(self, log_id: str, message: Message) -> int:
+        give_up = self.loop.time() + self._log_ttl
+        for delay in backoff(0.1, 2.0):
+            try:
+                return await self._backend.events.append(
+                    log_id, message, maxlen=self._maxlen, ttl=self._log_ttl
+                )
+            except BackendUnavailableError:
+                if self._stopping or self.loop.time() + delay > give_up:
+                    raise
+                logger.warning("Backend unavailable; retrying %s in %.1fs", message["event"], delay)
+                await asyncio.sleep(delay)
+        raise AssertionError("backoff() never ends")  # pragma: no cover
+
+    async def send_to(self, connection_id: str, label: str, event: str, data: Any) -> None:
+        """One browser connection only; no ``seq``, no replay log, no broadcast.
+
+        A socket on another worker is reached through that worker's own bus
+        channel (found in the backend's connection routing).
+        """
+        message: Message = {"type": "event", "event": event, "data": data}
+        connection = self._sockets.get(connection_id)
+        if connection is not None:
+            if connection.label == label:
+                connection.send(message)
+            return
+        record = await self._backend.connections.get(connection_id)
+        if record is None or record.widget_id != label:
+            logger.info("Targeted %s for a connection of %r that is gone: dropped", event, label)
+            return
+        direct = Direct(label=label, connection=connection_id, message=message)
+        await self._backend.events.publish(worker_channel(record.worker_id), direct.wire())
+
+    async def save(self, record: WidgetRecord) -> None:
+        await self._backend.widgets.register(record, ttl=self._widget_ttl)
+        if record.owner is not None:
+            await self._backend.connections.set_owner(
+                record.widget_id, record.owner, ttl=self._widget_ttl
+            )
+
+    async def discard(self, label: str, reason: str = "The widget was closed") -> None:
+        await self._backend.widgets.remove(label)
+        await self._backend.connections.clear_owner(label)
+        await self._backend.events.publish(
+            WIDGETS_CHANNEL, Closed(label=label, reason=reason).wire()
+        )
+
+    async def lookup(self, label: str) -> WidgetRecord | None:
+        return await self._backend.widgets.get(label)

@@ -1,0 +1,59 @@
+"""Background tasks of one worker: started in one task group, stopped in one place."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+from typing import Any
+
+__all__ = ["TaskSet"]
+
+logger = logging.getLogger("pywry.server.tasks")
+
+
+class TaskSet:
+    """Tasks started in the app's :class:`asyncio.TaskGroup`, tracked for shutdown.
+
+    ``spawn`` starts short work (a callback run) that shutdown lets finish within a
+    grace period; ``service`` starts a loop that runs until shutdown cancels it.
+    """
+
+    def __init__(self, group: asyncio.TaskGroup) -> None:
+        self._group = group
+        self._work: set[asyncio.Task[Any]] = set()
+        self._services: list[asyncio.Task[Any]] = []
+
+    def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
+        task = self._group.create_task(_logged(coro, name), name=name)
+        self._work.add(task)
+        task.add_done_callback(self._work.discard)
+        return task
+
+    def service(self, coro: Coroutine[Any, Any, Any], name: str) -> None:
+        self._services.append(self._group.create_task(_logged(coro, name), name=name))
+
+    @property
+    def running(self) -> int:
+        """Short-lived tasks still running."""
+        return len(self._work)
+
+    async def stop(self, grace: float) -> None:
+        """Let running work finish for ``grace`` seconds, cancel the rest and every service."""
+        if self._work:
+            _done, late = await asyncio.wait(set(self._work), timeout=grace)
+            if late:
+                logger.warning("Cancelling %d callback(s) still running at shutdown", len(late))
+            for task in late:
+                task.cancel()
+        for task in self._services:
+            task.cancel()
+        await asyncio.gather(*self._work, *self._services, return_exceptions=True)
+
+
+async def _logged(coro: Coroutine[Any, Any, Any], name: str) -> None:
+    """Run ``coro``; an exception is logged, never allowed to tear the task group down."""
+    try:
+        await coro
+    except Exception:
+        logger.exception("Background task %s failed", name)

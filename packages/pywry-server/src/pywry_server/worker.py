@@ -1,0 +1,126 @@
+"""One worker's server parts, composed in one place and started under one task group.
+
+The path of an event, stage by stage (one module each)::
+
+    browser -> ws.py (socket) -> inbound.py (claim, route) -> dispatch.py (callbacks)
+            -> outbound.py (log, publish) -> the backend's bus -> listener.py
+            -> connection.py (the socket's own queue and writer) -> browser
+
+``sockets.py`` indexes this worker's sockets, ``availability.py`` decides whether a
+widget can be used from here, ``upkeep.py`` runs the periodic round, ``messages.py``
+types what workers say to each other, ``protocol.py`` what browsers say.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from pywry.errors import BackendUnavailableError
+
+from pywry_server.availability import Availability
+from pywry_server.codes import CloseCode
+from pywry_server.dispatch import Dispatcher
+from pywry_server.inbound import InboundRouter
+from pywry_server.listener import BusListener
+from pywry_server.outbound import Outbound
+from pywry_server.sockets import SocketRegistry
+from pywry_server.tasks import TaskSet
+from pywry_server.upkeep import Upkeep
+
+if TYPE_CHECKING:
+    from pywry.config import PyWrySettings
+    from pywry.runtime import Runtime
+    from pywry.state.base import StateBackend
+
+__all__ = ["Worker"]
+
+logger = logging.getLogger("pywry.server")
+_SHUTDOWN_GRACE = 5.0
+
+
+@dataclass(slots=True)
+class Worker:
+    """What the routes and the socket endpoint of one worker use."""
+
+    settings: PyWrySettings
+    backend: StateBackend
+    runtime: Runtime
+    worker_id: str
+    sockets: SocketRegistry
+    availability: Availability
+    inbound: InboundRouter
+    outbound: Outbound
+    listener: BusListener
+    upkeep: Upkeep
+    tasks: TaskSet
+
+    @classmethod
+    def compose(
+        cls,
+        settings: PyWrySettings,
+        backend: StateBackend,
+        runtime: Runtime,
+        worker_id: str,
+        group: asyncio.TaskGroup,
+        *,
+        sweep_sessions: Callable[[SocketRegistry], Awaitable[None]] | None = None,
+    ) -> Worker:
+        """Build every part and wire them (nothing runs until :meth:`start`)."""
+        deploy = settings.deploy
+        tasks = TaskSet(group)
+        sockets = SocketRegistry(backend.connections, worker_id, ttl=deploy.connection_ttl)
+        availability = Availability(runtime, backend, worker_id)
+        dispatcher = Dispatcher(runtime, tasks)
+        outbound = Outbound(settings, backend, sockets)
+        sweep = None if sweep_sessions is None else (lambda: sweep_sessions(sockets))
+        return cls(
+            settings=settings,
+            backend=backend,
+            runtime=runtime,
+            worker_id=worker_id,
+            sockets=sockets,
+            availability=availability,
+            inbound=InboundRouter(backend, dispatcher, dedupe_ttl=2 * deploy.connection_ttl),
+            outbound=outbound,
+            listener=BusListener(backend.events, worker_id, sockets, dispatcher),
+            upkeep=Upkeep(
+                backend=backend,
+                worker_id=worker_id,
+                runtime=runtime,
+                sockets=sockets,
+                availability=availability,
+                outbound=outbound,
+                connection_ttl=deploy.connection_ttl,
+                widget_ttl=deploy.widget_ttl,
+                sweep_sessions=sweep,
+            ),
+            tasks=tasks,
+        )
+
+    async def start(self) -> None:
+        """Heartbeat, publish this worker's widgets, listen on the bus, start upkeep."""
+        await self.backend.workers.heartbeat(
+            self.worker_id, ttl=self.settings.deploy.connection_ttl
+        )
+        for widget in self.runtime.widgets():
+            await self.outbound.save(widget.to_record())
+        await self.listener.subscribe()
+        self.tasks.service(self.listener.run(), "pywry-bus")
+        self.tasks.service(self.upkeep.run(), "pywry-upkeep")
+        await self.runtime.attach(self.outbound)
+
+    async def stop(self) -> None:
+        """Finish queued emits, close sockets, leave the bus, drop the heartbeat."""
+        self.outbound.stop_retrying()
+        await self.runtime.detach()
+        for connection in self.sockets.all():
+            connection.close(CloseCode.GOING_AWAY, "server shutting down")
+        await self.tasks.stop(_SHUTDOWN_GRACE)
+        await self.listener.aclose()
+        with contextlib.suppress(BackendUnavailableError):
+            await self.backend.workers.remove(self.worker_id)
