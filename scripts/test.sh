@@ -8,6 +8,11 @@ need_apt=()
 command -v /usr/bin/chromium >/dev/null 2>&1 || need_apt+=(chromium chromium-driver)
 command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
 command -v wrk >/dev/null 2>&1 || need_apt+=(wrk)
+# deploy/ is checked with the real tools: nginx (-t, and in front of two instances),
+# systemd-analyze verify, openssl (test certificates).
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need_apt+=(nginx)
+command -v systemd-analyze >/dev/null 2>&1 || need_apt+=(systemd)
+command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
     echo "Installing ${need_apt[*]} with apt-get"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import types
 from pathlib import Path
@@ -48,6 +49,7 @@ def test_several_workers_get_an_import_string(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setitem(sys.modules, "my_dash_app", module)
     calls: list[tuple[Any, dict[str, Any]]] = []
     monkeypatch.setattr(runner.uvicorn, "run", lambda target, **kw: calls.append((target, kw)))
+    monkeypatch.setattr(runner, "check_backend", lambda settings: None)  # not the subject here
     runner.run(app, settings=load_settings(server={"workers": 4}))
     target, options = calls[0]
     assert target == "my_dash_app:app"
@@ -66,3 +68,32 @@ def test_one_worker_gets_the_app_object(monkeypatch: pytest.MonkeyPatch) -> None
 def test_workers_without_module_level_app_is_a_clear_error() -> None:
     with pytest.raises(ConfigurationError, match="PYWRY_SERVER__WORKERS=1"):
         runner.app_import_string(object())
+
+
+def test_several_workers_on_memory_are_refused_before_uvicorn_starts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls: list[Any] = []
+    monkeypatch.setattr(runner.uvicorn, "run", lambda target, **kw: calls.append(target))
+    with pytest.raises(ConfigurationError) as caught:
+        runner.run("my_app:app", settings=load_settings(server={"workers": 2}))
+    message = str(caught.value)
+    assert "PYWRY_SERVER__WORKERS=2" in message
+    assert "PYWRY_DEPLOY__STATE_BACKEND='memory'" in message
+    assert "\n" not in message
+    assert calls == []
+
+
+def test_a_worker_that_could_not_start_makes_run_fail(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pywry._startup import REPORT_ENV
+
+    def failing_supervisor(target: str, **options: Any) -> None:
+        # What a worker does when get_server_app() fails in it (pywry._startup).
+        with open(os.environ[REPORT_ENV], "a", encoding="utf-8") as fh:
+            fh.write("PyWry cannot start: the reason\n")
+
+    monkeypatch.setattr(runner.uvicorn, "run", failing_supervisor)
+    monkeypatch.setattr(runner, "check_backend", lambda settings: None)
+    with pytest.raises(runner.WorkersFailed, match=r"^the reason$"):
+        runner.run("my_app:app", settings=load_settings(server={"workers": 2}))
+    assert REPORT_ENV not in os.environ

@@ -53,6 +53,7 @@ __all__ = [
     "ServerSettings",
     "config_files",
     "env_var_for",
+    "file_origins",
     "load_settings",
 ]
 
@@ -80,37 +81,55 @@ def _split_list(value: Any) -> Any:
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_default=True)
+    # Each field's docstring is its description (``pywry --help``, ``pywry config show``).
+    model_config = ConfigDict(extra="forbid", validate_default=True, use_attribute_docstrings=True)
 
 
 class ServerSettings(_Section):
     """``PYWRY_SERVER__*``: the uvicorn server and the HTTP/WebSocket surface."""
 
     host: str = "127.0.0.1"
+    """Bind address."""
     port: int = Field(8765, ge=0, le=65535)
+    """Server port (0: any free port)."""
     workers: int = Field(1, ge=1)
+    """Uvicorn worker processes (more than 1 needs a shared state backend)."""
     log_level: LogLevel = "info"
+    """Log level of uvicorn and PyWry."""
     access_log: bool = True
+    """Log every HTTP request."""
     reload: bool = False
+    """Restart on code changes (development only)."""
     timeout_keep_alive: int = Field(5, ge=0)
+    """Seconds an idle HTTP keep-alive connection stays open."""
     timeout_graceful_shutdown: int | None = Field(None, ge=0)
+    """Seconds to wait for open requests on shutdown (none: no limit)."""
     limit_concurrency: int | None = Field(None, ge=1)
+    """Most concurrent connections before new ones get 503."""
     limit_max_requests: int | None = Field(None, ge=1)
+    """Requests a worker serves before it is replaced."""
     backlog: int = Field(2048, ge=1)
+    """Pending connections the listening socket queues."""
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["*"])
+    """Allowed CORS origins (a JSON list or comma-separated); WebSockets also accept these."""
     widget_prefix: str = "/widget"
+    """URL path prefix of widget pages, data and sockets."""
     ssl_certfile: str | None = None
+    """TLS certificate (PEM) for HTTPS."""
     ssl_keyfile: str | None = None
+    """TLS private key (PEM) of the certificate."""
     ssl_keyfile_password: SecretStr | None = None
+    """Password of an encrypted TLS private key."""
     ssl_ca_certs: str | None = None
-    #: Largest inbound WebSocket message, in bytes.
+    """CA bundle for verifying client certificates."""
     max_message_bytes: int = Field(1_048_576, ge=1024)
-    #: Server-to-browser events kept per widget for replay after a reconnect.
+    """Largest inbound WebSocket message, in bytes."""
     event_buffer_size: int = Field(1000, ge=1)
-    #: Frames queued for one socket before it counts as too slow and is closed (4408).
+    """Server-to-browser events kept per widget for replay after a reconnect."""
     socket_queue_size: int = Field(1000, ge=16, le=100_000)
-    #: Seconds one send to a socket may take before it counts as stalled and is closed.
+    """Frames queued for one socket before it counts as too slow and is closed (4408)."""
     send_timeout: float = Field(10.0, gt=0, le=300)
+    """Seconds one send to a socket may take before it counts as stalled and is closed."""
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -159,18 +178,29 @@ class DeploySettings(_Section):
     """``PYWRY_DEPLOY__*``: the state backend and multi-worker behaviour."""
 
     enabled: bool = False
+    """Deploy mode on (also set by get_server_app() and pywry serve)."""
     state_backend: str = "memory"
+    """State backend, by entry-point name: memory, sqlite, redis, ..."""
     sqlite_path: str = "~/.config/pywry/pywry.db"
+    """Database file of the sqlite backend."""
     redis_url: str = "redis://localhost:6379/0"
+    """Connection URL of the redis backend."""
     redis_prefix: str = "pywry"
+    """Key namespace in Redis."""
     redis_pool_size: int = Field(10, ge=1, le=100)
+    """Connections in the Redis pool (1-100)."""
     widget_ttl: int = Field(86400, ge=1)
+    """Seconds a widget lives after its last use."""
     connection_ttl: int = Field(300, ge=1)
+    """Seconds a connection's routing entry lives without a heartbeat."""
     session_ttl: int = Field(86400, ge=1)
+    """Seconds a session (and a viewer's state) lives after its last use."""
     worker_id: str | None = None
+    """This worker's id (default: host-pid-random)."""
     auth_enabled: bool = False
-    #: Largest ``ctx.state`` of one viewer, as JSON bytes.
+    """Require a session for widget pages, data and sockets."""
     viewer_state_max_bytes: int = Field(65_536, ge=1024, le=16_777_216)
+    """Largest ctx.state of one viewer, as JSON bytes."""
 
     @field_validator("state_backend")
     @classmethod
@@ -243,6 +273,16 @@ def _merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
         else:
             out[key] = value
     return out
+
+
+def file_origins() -> dict[tuple[str, str], Path]:
+    """The config file that sets each ``(section, key)`` (the highest-priority file wins)."""
+    origins: dict[tuple[str, str], Path] = {}
+    for path, table in config_files():
+        for section, values in _read_toml(path, table).items():
+            if isinstance(values, dict):
+                origins.update({(section, key): path for key in values})
+    return origins
 
 
 class _FileSource(PydanticBaseSettingsSource):
@@ -322,6 +362,8 @@ def load_settings(**overrides: Any) -> PyWrySettings:
     except ValidationError as exc:
         files = _last_file_source[0] if _last_file_source else None
         lines = [_describe(error, files) for error in exc.errors()]
+        if len(lines) == 1:  # the common case reads as one line
+            raise ConfigurationError(f"Invalid PyWry setting {lines[0]}") from None
         raise ConfigurationError("Invalid PyWry settings:\n  " + "\n  ".join(lines)) from None
     except ValueError as exc:
         # pydantic-settings raises SettingsError (a ValueError) for undecodable env JSON.

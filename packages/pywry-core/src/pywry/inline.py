@@ -12,6 +12,13 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pywry._labels import derive_label, validate_label
+from pywry._startup import (
+    STARTUP_ERRORS,
+    check_workers,
+    exit_if_worker,
+    install_excepthook,
+    probe_backend,
+)
 from pywry.callbacks import Callback
 from pywry.config import PyWrySettings, load_settings
 from pywry.errors import WidgetNotFoundError
@@ -199,15 +206,27 @@ def get_server_app() -> Any:
     """The FastAPI app of this process (created on first call).
 
     Resolves the server and the state backend at once, so a missing or misnamed one
-    fails here, at start-up. Sets ``PYWRY_HEADLESS=1``: no browser ever opens.
+    fails here, at start-up, with a :class:`~pywry.errors.ConfigurationError`; so do
+    several workers on a backend that is not shared. The backend is opened and pinged
+    once, so an unreachable one raises ``BackendUnavailableError`` here too. In a worker
+    process the error ends
+    the process with one line and status 3, which stops uvicorn's supervisor (see
+    ``docs/cli.md``). Sets ``PYWRY_HEADLESS=1``: no browser ever opens.
     """
     if "app" in _server_state:
         return _server_state["app"]
+    install_excepthook()
     os.environ["PYWRY_HEADLESS"] = "1"
     os.environ.setdefault("PYWRY_DEPLOY_MODE", "1")
-    settings = load_settings()
-    backend_cls = load_state_backend(settings.deploy.state_backend)
-    server = load_server()
+    try:
+        settings = load_settings()
+        backend_cls = load_state_backend(settings.deploy.state_backend)
+        check_workers(settings, backend_cls)
+        server = load_server()
+        probe_backend(settings, backend_cls)
+    except STARTUP_ERRORS as exc:
+        exit_if_worker(exc)
+        raise
     app = server.create_app(settings=settings, backend_cls=backend_cls, runtime=current_runtime())
     _server_state.update(app=app, server=server, settings=settings)
     return app

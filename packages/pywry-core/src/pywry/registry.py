@@ -11,6 +11,7 @@ import difflib
 from importlib.metadata import EntryPoint, entry_points
 from typing import TYPE_CHECKING, Any
 
+from pywry._hints import install_hint
 from pywry.errors import BackendNotFoundError, ConfigurationError, ServerNotInstalledError
 
 if TYPE_CHECKING:
@@ -77,7 +78,7 @@ def load_state_backend(name: str) -> type[StateBackend]:
         dist = KNOWN_DISTRIBUTIONS.get(key, found[key].value.split(".")[0])
         raise BackendNotFoundError(
             f"{_SETTING}={key!r}: the backend is installed but failed to import "
-            f"({exc}). Reinstall it: pip install --force-reinstall {dist}"
+            f"({exc}). Reinstall it: {install_hint(dist, reinstall=True)}"
         ) from exc
     if not (isinstance(cls, type) and issubclass(cls, StateBackend)):
         raise BackendNotFoundError(
@@ -92,7 +93,7 @@ def _not_found_message(key: str, installed: list[str]) -> str:
         dist = KNOWN_DISTRIBUTIONS[key]
         return (
             f"{_SETTING}={key!r} needs the {dist!r} distribution, which is not installed: "
-            f"pip install {dist}. Installed backends: {', '.join(installed) or 'none'}."
+            f"{install_hint(dist)}. Installed backends: {', '.join(installed) or 'none'}."
         )
     close = difflib.get_close_matches(key, installed + list(KNOWN_DISTRIBUTIONS), n=1)
     hint = f" Did you mean {close[0]!r}?" if close else ""
@@ -108,7 +109,7 @@ def load_server(name: str = "default") -> Any:
     if name not in found:
         if not found:
             raise ServerNotInstalledError(
-                "Deploy mode needs a server and none is installed: pip install pywry-server"
+                "Deploy mode needs a server and none is installed: " + install_hint("pywry-server")
             )
         raise ConfigurationError(
             f"No PyWry server named {name!r}; installed: {', '.join(sorted(found))}"
@@ -118,5 +119,5 @@ def load_server(name: str = "default") -> Any:
     except ImportError as exc:
         raise ServerNotInstalledError(
             f"The PyWry server {name!r} failed to import ({exc}). "
-            "Reinstall it: pip install --force-reinstall pywry-server"
+            f"Reinstall it: {install_hint('pywry-server', reinstall=True)}"
         ) from exc

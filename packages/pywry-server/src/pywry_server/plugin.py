@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from pywry._startup import startup_line
+from pywry.errors import BackendUnavailableError
+
 if TYPE_CHECKING:
     from fastapi import FastAPI
     from pywry.config import PyWrySettings
@@ -26,6 +29,10 @@ class DefaultServer:
 
     @staticmethod
     def run(app: Any, *, settings: PyWrySettings) -> None:
-        from pywry_server.runner import run
+        """Serve ``app``; a start-up failure exits (status 1) with one line, no traceback."""
+        from pywry_server.runner import WorkersFailed, run
 
-        run(app, settings=settings)
+        try:
+            run(app, settings=settings)
+        except (WorkersFailed, BackendUnavailableError) as exc:
+            raise SystemExit(startup_line(exc)) from None

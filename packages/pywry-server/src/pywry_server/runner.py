@@ -1,24 +1,44 @@
-"""Running the app with uvicorn, every server and SSL setting applied."""
+"""Running the app with uvicorn, every server and SSL setting applied.
+
+With several workers (or reload) uvicorn's supervisor starts each worker with
+multiprocessing's ``spawn``. Two things are arranged around it:
+
+- the app module runs once per worker: spawn would first re-run the script as
+  ``__mp_main__`` and uvicorn would then import it by its import string
+  (:func:`_hidden_main`);
+- a worker that cannot start stops the server once: it exits with status 3 (uvicorn's
+  supervisor then stops) and appends its reason to a report file; :func:`run` raises
+  :class:`WorkersFailed` with that reason afterwards, so the reason is printed once and
+  the command exits non-zero (:mod:`pywry._startup`).
+"""
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import copy
+import os
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import uvicorn
+from pywry._startup import REPORT_ENV, check_workers, probe_backend
 from pywry.config import env_var_for
-from pywry.errors import BackendUnavailableError, ConfigurationError
+from pywry.errors import ConfigurationError
 from pywry.registry import load_state_backend
 from uvicorn.config import LOGGING_CONFIG
 
 if TYPE_CHECKING:
     from pywry.config import PyWrySettings
 
-__all__ = ["app_import_string", "check_backend", "run", "uvicorn_options"]
+__all__ = ["WorkersFailed", "app_import_string", "check_backend", "run", "uvicorn_options"]
+
+
+class WorkersFailed(ConfigurationError):
+    """A worker could not start, so uvicorn stopped the server; the message is its reason."""
 
 
 def uvicorn_options(settings: PyWrySettings) -> dict[str, Any]:
@@ -85,46 +105,87 @@ def app_import_string(app: Any) -> tuple[str, str | None]:
     return f"{path.stem}:{attr}", str(path.parent)
 
 
-async def _probe(settings: PyWrySettings) -> None:
-    backend = load_state_backend(settings.deploy.state_backend).from_settings(settings)
-    try:
-        await backend.start()
-        await backend.ping()
-    finally:
-        await backend.aclose()
-
-
 def check_backend(settings: PyWrySettings) -> None:
-    """Stop start-up with a clear message (exit status 1) if the backend is unreachable.
+    """Raise :class:`BackendUnavailableError` if the state backend cannot be reached.
 
     Runs in the parent process before uvicorn starts any worker, so an unreachable
-    Redis ends the program once instead of failing every worker.
+    Redis ends the program once instead of failing every worker. Several workers on a
+    backend that is not shared raise :class:`ConfigurationError` first.
     """
+    backend_cls = load_state_backend(settings.deploy.state_backend)
+    check_workers(settings, backend_cls)
+    probe_backend(settings, backend_cls)
+
+
+@contextlib.contextmanager
+def _hidden_main() -> Iterator[None]:
+    """Hide ``__main__`` from multiprocessing's spawn while uvicorn runs its workers.
+
+    spawn prepares each child by running the parent's ``__main__`` file (or module)
+    again as ``__mp_main__``; the child then imports the app by its import string, so
+    the script's body ran twice per worker (routes registered twice, data loaded
+    twice). A stand-in ``__main__`` with neither ``__file__`` nor ``__spec__`` leaves
+    spawn nothing to re-run: each worker runs the app module once, by import.
+    """
+    original = sys.modules.get("__main__")
+    stand_in = ModuleType("__main__", "PyWry supervisor (the app runs in its workers)")
+    stand_in.__spec__ = None
+    sys.modules["__main__"] = stand_in
     try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        pass
-    else:  # called from async code: the workers' own start-up reports the problem
-        return
+        yield
+    finally:
+        if original is not None:
+            sys.modules["__main__"] = original
+
+
+@contextlib.contextmanager
+def _worker_reports() -> Iterator[Path]:
+    """A file that workers which cannot start append their reason to (``REPORT_ENV``)."""
+    fd, name = tempfile.mkstemp(prefix="pywry-startup-", suffix=".txt")
+    os.close(fd)
+    previous = os.environ.get(REPORT_ENV)
+    os.environ[REPORT_ENV] = name
     try:
-        asyncio.run(_probe(settings))
-    except BackendUnavailableError as exc:
-        raise SystemExit(f"PyWry cannot start: {exc}") from None
+        yield Path(name)
+    finally:
+        if previous is None:
+            os.environ.pop(REPORT_ENV, None)
+        else:
+            os.environ[REPORT_ENV] = previous
+        Path(name).unlink(missing_ok=True)
+
+
+def _supervised(target: str, options: dict[str, Any]) -> None:
+    """``uvicorn.run`` with workers or reload; :class:`WorkersFailed` if a worker failed."""
+    with _worker_reports() as report, _hidden_main():
+        uvicorn.run(target, **options)
+        reasons = report.read_text(encoding="utf-8").strip()
+    if reasons:
+        raise WorkersFailed(reasons.splitlines()[0].removeprefix("PyWry cannot start: "))
 
 
 def run(app: Any, *, settings: PyWrySettings) -> None:
-    """Check the state backend, then serve ``app`` in the foreground until interrupted."""
+    """Check the state backend, then serve ``app`` in the foreground until interrupted.
+
+    Raises :class:`BackendUnavailableError` (backend unreachable), :class:`ConfigurationError`
+    (a setting that cannot work) or :class:`WorkersFailed` (a worker could not start;
+    the message is its reason) instead of starting a server that cannot serve.
+    """
     check_backend(settings)
     options = uvicorn_options(settings)
+    supervised = settings.server.workers > 1 or settings.server.reload
     if isinstance(app, str):
-        uvicorn.run(app, **options)
+        if supervised:
+            _supervised(app, options)
+        else:
+            uvicorn.run(app, **options)
         return
-    if settings.server.workers > 1 or settings.server.reload:
+    if supervised:
         target, app_dir = app_import_string(app)
         if app_dir is not None:
             options["app_dir"] = app_dir
             if options["reload"]:
                 options["reload_dirs"] = [app_dir]
-        uvicorn.run(target, **options)
+        _supervised(target, options)
         return
     uvicorn.run(app, **options)

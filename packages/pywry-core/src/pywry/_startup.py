@@ -1,0 +1,190 @@
+"""Start-up that fails once, cleanly: one line, one exit, no respawn loop, no traceback.
+
+A start-up error found while deploy mode starts (a bad setting, a backend whose
+distribution is missing, the memory backend under several workers, a backend that
+cannot be reached) is reported so:
+
+- in a worker process that a supervisor started (uvicorn's ``--workers`` or reload,
+  which ``deploy()`` and ``pywry serve`` use too): the reason is printed as one line
+  and the worker exits with status :data:`STARTUP_FAILURE` (3), the status on which
+  uvicorn's supervisor stops the whole server instead of starting the worker again.
+  When the supervisor named a file in ``PYWRY_STARTUP_REPORT`` (``deploy()`` and
+  ``pywry serve`` do) the line goes there instead, and they print it once and exit
+  non-zero; otherwise the first worker to fail prints it;
+- in the main process: the error is raised as usual (code may catch it); left
+  uncaught, an exception hook prints the one line instead of a traceback.
+
+The backend is opened and pinged once by :func:`probe_backend` when the app is built,
+so an unreachable one is found at import, in every process, rather than in the app's
+lifespan (where uvicorn would print a traceback before it stops).
+
+``PYWRY_DEBUG=1`` (``pywry --debug``) or ``PYWRY_SERVER__LOG_LEVEL=debug`` shows the
+traceback as well.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import multiprocessing
+import os
+import sys
+import tempfile
+import traceback
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from pywry.config import env_var_for
+from pywry.errors import BackendError, ConfigurationError, PyWryError
+from pywry.state.base import Capability
+
+if TYPE_CHECKING:
+    from pywry.config import PyWrySettings
+    from pywry.state.base import StateBackend
+
+__all__ = [
+    "DEBUG_ENV",
+    "REPORT_ENV",
+    "STARTUP_ERRORS",
+    "STARTUP_FAILURE",
+    "check_workers",
+    "debug_requested",
+    "exit_if_worker",
+    "install_excepthook",
+    "probe",
+    "probe_backend",
+    "startup_line",
+]
+
+#: Exit status of a worker that cannot start (uvicorn's ``STARTUP_FAILURE``).
+STARTUP_FAILURE = 3
+DEBUG_ENV = "PYWRY_DEBUG"
+REPORT_ENV = "PYWRY_STARTUP_REPORT"
+_TRUE = {"1", "true", "yes", "on"}
+
+
+def debug_requested() -> bool:
+    """Whether tracebacks of start-up errors are wanted (``PYWRY_DEBUG`` or a debug level)."""
+    if os.environ.get(DEBUG_ENV, "").strip().lower() in _TRUE:
+        return True
+    level = os.environ.get(env_var_for("server", "log_level"), "").strip().lower()
+    return level in {"debug", "trace"}
+
+
+def startup_line(exc: BaseException) -> str:
+    """The one line that tells why deploy mode cannot start."""
+    return f"PyWry cannot start: {exc}"
+
+
+def check_workers(settings: PyWrySettings, backend_cls: type[StateBackend]) -> None:
+    """Refuse several workers on a backend whose state is not shared between processes."""
+    workers = settings.server.workers
+    if workers <= 1 or Capability.SHARED in backend_cls.capabilities:
+        return
+    name = settings.deploy.state_backend
+    raise ConfigurationError(
+        f"{env_var_for('server', 'workers')}={workers} with "
+        f"{env_var_for('deploy', 'state_backend')}={name!r}: the {name} backend is not shared "
+        "between processes, so each worker would see only its own widgets and sessions. "
+        f"Set {env_var_for('deploy', 'state_backend')}=redis (or sqlite on one host), "
+        f"or {env_var_for('server', 'workers')}=1."
+    )
+
+
+async def probe(settings: PyWrySettings, backend_cls: type[StateBackend]) -> dict[str, Any]:
+    """Start one ``backend_cls``, ping it, close it; its ``describe()`` facts.
+
+    Raises what the backend raises (``BackendUnavailableError`` when unreachable).
+    """
+    backend = backend_cls.from_settings(settings)
+    try:
+        await backend.start()
+        await backend.ping()
+        return backend.describe()
+    finally:
+        await backend.aclose()
+
+
+def probe_backend(settings: PyWrySettings, backend_cls: type[StateBackend]) -> None:
+    """:func:`probe` from synchronous code, on a private event loop.
+
+    In a thread when this one already runs a loop (uvicorn imports the app inside its
+    event loop).
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        asyncio.run(probe(settings, backend_cls))
+        return
+    with ThreadPoolExecutor(1, thread_name_prefix="pywry-probe") as pool:
+        pool.submit(lambda: asyncio.run(probe(settings, backend_cls))).result()
+
+
+#: The errors that mean "this server cannot start", reported in one line.
+STARTUP_ERRORS = (ConfigurationError, BackendError)
+
+
+def exit_if_worker(exc: PyWryError) -> None:
+    """In a supervised worker process, report ``exc`` once and exit with status 3.
+
+    Returns (so the caller re-raises) in the main process. Under ``deploy()`` and
+    ``pywry serve`` the reason goes to their report file and they print it; under a
+    bare ``uvicorn --workers N`` the first worker to fail prints it, the others exit
+    silently, so the reason appears once, not once per worker.
+    """
+    if multiprocessing.parent_process() is None:
+        return
+    if debug_requested():
+        traceback.print_exception(exc)
+    line = startup_line(exc)
+    report = os.environ.get(REPORT_ENV, "").strip()
+    if report:
+        try:
+            with open(report, "a", encoding="utf-8") as fh:
+                fh.write(line.replace("\n", " ") + "\n")
+        except OSError:
+            _say(line)
+    elif _first_to_report():
+        _say(line)
+    raise SystemExit(STARTUP_FAILURE) from None
+
+
+def _say(line: str) -> None:
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
+
+
+def _first_to_report() -> bool:
+    """Whether no sibling worker (same supervisor) has reported a start-up failure yet."""
+    parent = os.getppid()
+    started = ""
+    with contextlib.suppress(OSError, IndexError):  # the start time tells a reused pid apart
+        stat = Path(f"/proc/{parent}/stat").read_text(encoding="ascii")
+        started = "-" + stat.rpartition(")")[2].split()[19]
+    marker = Path(tempfile.gettempdir()) / f"pywry-startup-failed-{parent}{started}"
+    try:
+        os.close(os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def _hook(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+    if isinstance(exc, STARTUP_ERRORS) and not debug_requested():
+        sys.stderr.write(startup_line(exc) + "\n")
+        return
+    _previous[0](exc_type, exc, tb)
+
+
+_previous = [sys.excepthook]
+
+
+def install_excepthook() -> None:
+    """Print an uncaught start-up error (configuration, backend) as one line (idempotent)."""
+    if sys.excepthook is not _hook:
+        _previous[0] = sys.excepthook
+        sys.excepthook = _hook
