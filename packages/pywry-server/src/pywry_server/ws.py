@@ -17,6 +17,7 @@ from pywry_server.auth import (
     session_still_valid,
 )
 from pywry_server.connection import Connection
+from pywry_server.origins import origin_allowed
 from pywry_server.protocol import Event, Hello, Ping, ProtocolError, parse_frame
 
 if TYPE_CHECKING:
@@ -30,15 +31,6 @@ HELLO_TIMEOUT = 10.0
 CLOSE_FORBIDDEN = 4403
 CLOSE_UNKNOWN_WIDGET = 4404
 CLOSE_TRY_LATER = 1013
-
-
-def origin_allowed(origin: str | None, host: str | None, allowed: list[str]) -> bool:
-    """Browsers send ``Origin``; accept same-origin, listed origins, or anything with ``*``."""
-    if origin is None or "*" in allowed:
-        return True
-    if origin.rstrip("/") in {a.rstrip("/") for a in allowed}:
-        return True
-    return host is not None and origin.split("://", 1)[-1] == host
 
 
 async def widget_socket(websocket: WebSocket, label: str) -> None:
