@@ -53,6 +53,7 @@ def test_security_defaults() -> None:
     assert s.api_docs is False
     assert s.readyz_token is None
     assert s.hsts_max_age == 31_536_000
+    assert s.csp_allow_eval is False
 
 
 @pytest.mark.parametrize(
@@ -109,6 +110,7 @@ def test_security_defaults() -> None:
         ),
         ("PYWRY_SERVER__API_DOCS", "true", "server", "api_docs", True),
         ("PYWRY_SERVER__HSTS_MAX_AGE", "0", "server", "hsts_max_age", 0),
+        ("PYWRY_SERVER__CSP_ALLOW_EVAL", "true", "server", "csp_allow_eval", True),
         ("PYWRY_SERVER__READYZ_TOKEN", "", "server", "readyz_token", None),
     ],
 )

@@ -79,6 +79,13 @@ def test_page_has_no_inline_script_and_its_settings_are_a_json_element(
     assert "&lt;/script&gt;&lt;script&gt;window.__xss=1&lt;/script&gt;" in html  # the title
 
 
+def test_eval_opt_in_adds_unsafe_eval_and_nothing_inline(add_widget, make_client) -> None:
+    add_widget()
+    page = make_client(server={"csp_allow_eval": True}).get("/widget/demo")
+    policy = _directives(page.headers["content-security-policy"])
+    assert policy["script-src"] == "'self' 'unsafe-eval'"
+
+
 def test_json_routes_and_assets_get_no_page_policy(make_client) -> None:
     client = _add_user_routes(make_client())
     api = client.get("/api/items")

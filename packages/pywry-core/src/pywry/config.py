@@ -145,6 +145,8 @@ class ServerSettings(_Section):
     api_docs: bool = False
     #: ``Authorization: Bearer <token>`` on ``/readyz`` gets worker and backend details.
     readyz_token: SecretStr | None = None
+    #: Add ``'unsafe-eval'`` to pages' ``script-src``: plotly.js WebGL traces need it.
+    csp_allow_eval: bool = False
     #: ``Strict-Transport-Security`` max-age on HTTPS responses; 0 sends none.
     hsts_max_age: int = Field(31_536_000, ge=0)
 

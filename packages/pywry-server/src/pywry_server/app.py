@@ -82,6 +82,7 @@ def create_app(
         SecurityHeadersMiddleware,
         frame_ancestors=settings.server.frame_ancestors,
         hsts_max_age=settings.server.hsts_max_age,
+        allow_eval=settings.server.csp_allow_eval,
     )
     _add_routes(app, settings.server.widget_prefix, auth=settings.deploy.auth_enabled)
     add_health_routes(app, settings.server.readyz_token)

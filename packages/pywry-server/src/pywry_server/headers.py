@@ -25,12 +25,16 @@ __all__ = ["REFERRER_POLICY", "SecurityHeadersMiddleware", "content_security_pol
 REFERRER_POLICY = "no-referrer"
 
 
-def content_security_policy(frame_ancestors: Sequence[str] = ("'none'",)) -> str:
+def content_security_policy(
+    frame_ancestors: Sequence[str] = ("'none'",), *, allow_eval: bool = False
+) -> str:
     """The policy of PyWry pages: every script from our own server, nothing inline.
 
     - ``script-src 'self'``: only ``/pywry/assets/...``; inline script, ``javascript:``
       URLs, event-handler attributes and ``eval`` are refused, so markup that slips
-      into a page cannot run.
+      into a page cannot run. ``allow_eval`` (``PYWRY_SERVER__CSP_ALLOW_EVAL``) adds
+      ``'unsafe-eval'``, which plotly.js WebGL traces (``scattergl``, 3D, ``splom``,
+      ``parcoords``) need: they generate code at run time. Inline script stays refused.
     - ``style-src 'self' 'unsafe-inline'``: styles only. Style attributes in widget
       content and toolbars (``Marquee`` sets one), ``pywry:inject-css`` (a ``<style>``
       element) need it; styles cannot run script.
@@ -40,7 +44,7 @@ def content_security_policy(frame_ancestors: Sequence[str] = ("'none'",)) -> str
     """
     directives = [
         "default-src 'self'",
-        "script-src 'self'",
+        "script-src 'self' 'unsafe-eval'" if allow_eval else "script-src 'self'",
         "style-src 'self' 'unsafe-inline'",
         "img-src 'self' data: blob:",
         "font-src 'self' data:",
@@ -70,9 +74,10 @@ class SecurityHeadersMiddleware:
         *,
         frame_ancestors: Sequence[str] = ("'none'",),
         hsts_max_age: int = 31_536_000,
+        allow_eval: bool = False,
     ) -> None:
         self.app = app
-        self.csp = content_security_policy(frame_ancestors)
+        self.csp = content_security_policy(frame_ancestors, allow_eval=allow_eval)
         self.common: dict[str, str] = {
             "X-Content-Type-Options": "nosniff",
             "Referrer-Policy": REFERRER_POLICY,
