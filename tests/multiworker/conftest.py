@@ -232,7 +232,7 @@ def fresh_page(browser: Any) -> Iterator[Callable[..., Any]]:
 def open_widget(page: Any, url: str, events: list[str] | None = None) -> str:
     """Load ``url``, wait for the socket, record ``events``; return the worker id."""
     page.goto(url)
-    page.wait_for_function("window.pywry && window.pywry.state === 'open'", timeout=20000)
+    page.wait_for_function("() => window.pywry && window.pywry.state === 'open'", timeout=20000)
     if events:
         page.evaluate(RECORD_EVENTS, events)
     return str(page.evaluate("window.pywry.workerId"))
