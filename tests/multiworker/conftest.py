@@ -24,13 +24,16 @@ APPS = Path(__file__).resolve().parent / "apps"
 MW_APP = APPS / "mw_app.py"
 
 #: Page script: track the page's WebSockets, and refuse new ones while ``__block`` is set.
+#: A blocked socket goes to a path of the same server that has no socket route, so it
+#: fails like an unreachable server; another host or port would be refused by the
+#: page's CSP (connect-src 'self') with an exception instead of a failed connection.
 SOCKET_CONTROL = """
 (() => {
   const Real = window.WebSocket;
   window.__sockets = [];
   window.__block = false;
   function Tracked(url, protocols) {
-    const target = window.__block ? 'ws://127.0.0.1:9/blocked' : url;
+    const target = window.__block ? new URL('/pywry-test-blocked', url).href : url;
     const ws = protocols === undefined ? new Real(target) : new Real(target, protocols);
     window.__sockets.push(ws);
     return ws;
