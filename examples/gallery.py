@@ -41,6 +41,9 @@ import json
 import os
 
 os.environ.setdefault("PYWRY_SERVER__PORT", "8080")
+# The board frames the chart's and the grid's pages: allow framing by this origin only
+# (PyWry pages refuse every frame by default; docs/security.md).
+os.environ.setdefault("PYWRY_SERVER__FRAME_ANCESTORS", "'self'")
 
 import pandas as pd
 import pywry

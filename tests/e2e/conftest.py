@@ -29,7 +29,7 @@ class RecordedPage:
 
     def wait_connected(self, timeout_ms: int = 15000) -> None:
         self.page.wait_for_function(
-            "window.pywry && window.pywry.state === 'open'", timeout=timeout_ms
+            "() => window.pywry && window.pywry.state === 'open'", timeout=timeout_ms
         )
 
 

@@ -120,7 +120,7 @@ def test_filter_changes_rows_and_reaches_python(grid_app, new_page) -> None:
     page.locator(".tabulator-col[tabulator-field='c1'] input").press_sequentially("> 2")
     call = grid_app.wait_for_call("grid:filter-changed")
     assert call["data"] == {"filters": [{"column": "qty", "value": "> 2"}], "rowCount": 2}
-    page.wait_for_function("document.querySelectorAll('.tabulator-row').length === 2")
+    page.wait_for_function("() => document.querySelectorAll('.tabulator-row').length === 2")
     assert page.locator(".pywry-grid-count").inner_text() == "2 of 4 rows"
 
 
@@ -138,12 +138,12 @@ def test_update_data_and_update_columns_from_python(grid_app, new_page) -> None:
     page = recorded.page
     page.evaluate("window.pywry.emit('app:columns', {})")
     titles = "[...document.querySelectorAll('.tabulator-col-title')].map(t => t.textContent)"
-    page.wait_for_function(f"{titles}.includes('Price ($)')")
+    page.wait_for_function(f"() => {titles}.includes('Price ($)')")
     assert "Price ($)" in page.evaluate(titles)
     assert not page.locator(".tabulator-col[tabulator-field='c4']").is_visible()
     assert not page.locator(".tabulator-row [tabulator-field='c4']").first.is_visible()
     page.evaluate("window.pywry.emit('app:replace', {})")
-    page.wait_for_function("document.querySelectorAll('.tabulator-row').length === 2")
+    page.wait_for_function("() => document.querySelectorAll('.tabulator-row').length === 2")
     assert page.locator(".pywry-grid-count").inner_text() == "2 rows"
     assert _errors(recorded) == []
 
@@ -166,12 +166,12 @@ def test_theme_follows_system_and_python(grid_app, browser) -> None:
         page = context.new_page()
         page.goto(grid_app.base_url + "/")
         page.wait_for_selector("html[data-pywry-grid='ready']", timeout=30000)
-        page.wait_for_function("window.pywry && window.pywry.state === 'open'")
+        page.wait_for_function("() => window.pywry && window.pywry.state === 'open'")
         assert page.evaluate("document.documentElement.dataset.theme") == "dark"
         background = "getComputedStyle(document.querySelector('.tabulator-row')).backgroundColor"
         dark = page.evaluate(background)
         page.evaluate("window.pywry.emit('app:theme', {theme: 'light'})")
-        page.wait_for_function("document.documentElement.dataset.theme === 'light'")
+        page.wait_for_function("() => document.documentElement.dataset.theme === 'light'")
         light = page.evaluate(background)
         assert dark != light
         assert light == "rgb(255, 255, 255)"
@@ -190,19 +190,18 @@ def test_100k_rows_scroll_to_the_bottom_and_sort(grid_app, new_page) -> None:
         " h.scrollTop = h.scrollHeight; }"
     )
     rows = "[...document.querySelectorAll('.tabulator-row')]"
-    page.wait_for_function(f"{rows}.some(r => r.textContent.includes('row 99999'))")
+    page.wait_for_function(f"() => {rows}.some(r => r.textContent.includes('row 99999'))")
     values = (np.arange(BIG_ROWS) * 7919) % 100_003
     title = page.locator(".tabulator-col[tabulator-field='c1'] .tabulator-col-title")
     title.click()
     sort = "document.querySelector('.tabulator-col[tabulator-field=\"c1\"]').ariaSort"
-    page.wait_for_function(f"{sort} === 'ascending'")
+    page.wait_for_function(f"() => {sort} === 'ascending'")
     title.click()
-    page.wait_for_function(f"{sort} === 'descending'")
+    page.wait_for_function(f"() => {sort} === 'descending'")
     page.evaluate("() => { document.querySelector('.tabulator-tableholder').scrollTop = 0; }")
     top = int(values.max())
-    page.wait_for_function(
-        f"document.querySelector('.tabulator-row [tabulator-field=\"c1\"]').textContent === '{top}'"
-    )
+    first_value = "document.querySelector('.tabulator-row [tabulator-field=\"c1\"]').textContent"
+    page.wait_for_function(f"() => {first_value} === '{top}'")
     first_id = page.locator(".tabulator-row [tabulator-field='c0']").first.inner_text()
     assert int(first_id) == int(np.argmax(values))
     assert re.fullmatch(r"\d+", first_id)

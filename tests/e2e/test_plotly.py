@@ -75,7 +75,7 @@ def test_click_sends_point_data_and_update_layout_changes_title(plotly_app, new_
     assert point["pointNumber"] == 1
     assert point["customdata"] == "b"
     assert point["traceName"] == "points"
-    page.wait_for_function("document.querySelector('.gtitle').textContent === 'Clicked 2'")
+    page.wait_for_function("() => document.querySelector('.gtitle').textContent === 'Clicked 2'")
 
 
 def test_relayout_event_and_reset_zoom(plotly_app, new_page) -> None:
@@ -102,7 +102,7 @@ def test_update_traces_restyles_in_the_page(plotly_app, new_page) -> None:
     page = _open(plotly_app, new_page).page
     page.evaluate("window.pywry.emit('app:traces', {})")
     page.wait_for_function(
-        "document.querySelector('.scatterlayer .point').style.fill === 'rgb(255, 0, 0)'"
+        "() => document.querySelector('.scatterlayer .point').style.fill === 'rgb(255, 0, 0)'"
     )
     assert page.evaluate("document.getElementById('pywry-plot').data[0].marker.size") == 40
 
@@ -114,8 +114,8 @@ def test_theme_switch_changes_page_and_plotly_template(plotly_app, new_page) -> 
     light_font = page.evaluate(font)
     light_bg = page.evaluate("getComputedStyle(document.body).backgroundColor")
     page.evaluate("window.pywry.emit('app:theme', {theme: 'dark'})")
-    page.wait_for_function("document.documentElement.dataset.theme === 'dark'")
-    page.wait_for_function(f"{font} === '#f2f5fa'")  # plotly_dark's font colour
+    page.wait_for_function("() => document.documentElement.dataset.theme === 'dark'")
+    page.wait_for_function(f"() => {font} === '#f2f5fa'")  # plotly_dark's font colour
     assert light_font != "#f2f5fa"
     assert page.evaluate("getComputedStyle(document.body).backgroundColor") != light_bg
     # new page loads get the theme Python chose

@@ -24,13 +24,16 @@ APPS = Path(__file__).resolve().parent / "apps"
 MW_APP = APPS / "mw_app.py"
 
 #: Page script: track the page's WebSockets, and refuse new ones while ``__block`` is set.
+#: A blocked socket goes to a path of the same server that has no socket route, so it
+#: fails like an unreachable server; another host or port would be refused by the
+#: page's CSP (connect-src 'self') with an exception instead of a failed connection.
 SOCKET_CONTROL = """
 (() => {
   const Real = window.WebSocket;
   window.__sockets = [];
   window.__block = false;
   function Tracked(url, protocols) {
-    const target = window.__block ? 'ws://127.0.0.1:9/blocked' : url;
+    const target = window.__block ? new URL('/pywry-test-blocked', url).href : url;
     const ws = protocols === undefined ? new Real(target) : new Real(target, protocols);
     window.__sockets.push(ws);
     return ws;
@@ -232,7 +235,7 @@ def fresh_page(browser: Any) -> Iterator[Callable[..., Any]]:
 def open_widget(page: Any, url: str, events: list[str] | None = None) -> str:
     """Load ``url``, wait for the socket, record ``events``; return the worker id."""
     page.goto(url)
-    page.wait_for_function("window.pywry && window.pywry.state === 'open'", timeout=20000)
+    page.wait_for_function("() => window.pywry && window.pywry.state === 'open'", timeout=20000)
     if events:
         page.evaluate(RECORD_EVENTS, events)
     return str(page.evaluate("window.pywry.workerId"))

@@ -66,11 +66,11 @@ def test_killed_worker_page_reconnects_and_carries_on(multiworker, fresh_page) -
     _emit(mw, 10, 0)
     wait_got(page, "app:tick", 10)
     page.evaluate(SEND_NOTES, [0, 5])
-    page.wait_for_function("window.pywry.pending() === 0")
+    page.wait_for_function("() => window.pywry.pending() === 0")
 
     _block(page, True)  # keep the page away while things happen
     kill(victim)
-    page.wait_for_function("window.pywry.state === 'reconnecting'", timeout=15000)
+    page.wait_for_function("() => window.pywry.state === 'reconnecting'", timeout=15000)
     emitters = {_emit(mw, 10, 10), _emit(mw, 10, 20)}
     page.evaluate(SEND_NOTES, [5, 15])
     assert page.evaluate("window.pywry.pending()") == 10
@@ -79,9 +79,9 @@ def test_killed_worker_page_reconnects_and_carries_on(multiworker, fresh_page) -
     assert page.evaluate("window.pywry.state") in ("reconnecting", "connecting")
     _block(page, False)
 
-    page.wait_for_function("window.pywry.state === 'open'", timeout=30000)
+    page.wait_for_function("() => window.pywry.state === 'open'", timeout=30000)
     ticks = [t["i"] for t in wait_got(page, "app:tick", 30)]
-    page.wait_for_function("window.pywry.pending() === 0", timeout=30000)
+    page.wait_for_function("() => window.pywry.pending() === 0", timeout=30000)
     notes = _settled_notes(mw, 15)
     ticks = [t["i"] for t in got(page, "app:tick")]
     new_pid = worker_pid(str(page.evaluate("window.pywry.workerId")))
@@ -111,14 +111,14 @@ def test_dropped_socket_gets_every_event_in_order(multiworker, fresh_page) -> No
     _emit(mw, 3, 0)
     wait_got(page, "app:tick", 3)
     _block(page, True, drop=True)
-    page.wait_for_function("window.pywry.state === 'reconnecting'", timeout=15000)
+    page.wait_for_function("() => window.pywry.state === 'reconnecting'", timeout=15000)
     count = 50
     _emit(mw, count, 3)  # one request: one worker emits them in this order
     page.evaluate(SEND_NOTES, [0, 5])
     _wait_logged(mw, 3 + count)
     assert len(got(page, "app:tick")) == 3  # nothing arrived while away
     _block(page, False)
-    page.wait_for_function("window.pywry.state === 'open'", timeout=30000)
+    page.wait_for_function("() => window.pywry.state === 'open'", timeout=30000)
     wait_got(page, "app:tick", 3 + count)
     notes = _settled_notes(mw, 5)
     ticks = [t["i"] for t in got(page, "app:tick")]

@@ -140,7 +140,7 @@ def test_owner_death_tells_the_browser(multiworker, fresh_page) -> None:
     banner.wait_for(state="visible", timeout=30000)
     assert "no longer available" in banner.inner_text()
     assert "worker that owned this widget is gone" in banner.inner_text()
-    page.wait_for_function("window.pywry.state === 'closed'", timeout=10000)
+    page.wait_for_function("() => window.pywry.state === 'closed'", timeout=10000)
     # the survivors removed the dead worker's widget: no worker serves it any more
     deadline = time.monotonic() + 20
     while httpx.get(created["url"], timeout=10).status_code != 404:

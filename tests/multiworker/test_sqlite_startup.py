@@ -24,6 +24,7 @@ from websockets.sync.client import connect
 from .conftest import APPS, MW_APP
 
 WORKERS = 4
+READYZ_TOKEN = "readyz-token-for-tests-0123"
 
 
 def _start_uvicorn_cli(tmp_path: Path, db: Path) -> ServerProcess:
@@ -38,16 +39,21 @@ def _start_uvicorn_cli(tmp_path: Path, db: Path) -> ServerProcess:
             "PYWRY_DEPLOY__SQLITE_PATH": str(db),
             "PYWRY_SQLITE_KEY": "",
             "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+            "PYWRY_SERVER__READYZ_TOKEN": READYZ_TOKEN,
         },
     )
 
 
 def _ready_reports(server: ServerProcess, tries: int = 60) -> dict[str, dict[str, Any]]:
-    """``/readyz`` over new connections: the answer of each worker reached, by id."""
+    """``/readyz`` over new connections: the answer of each worker reached, by id.
+
+    The worker id is an operator detail: it comes only with the readiness token.
+    """
     seen: dict[str, dict[str, Any]] = {}
+    auth = {"Authorization": f"Bearer {READYZ_TOKEN}"}
     for _ in range(tries):
         with httpx.Client(base_url=server.base_url, timeout=10) as client:
-            reply = client.get("/readyz")
+            reply = client.get("/readyz", headers=auth)
         assert reply.status_code == 200, reply.text
         seen[reply.json()["worker"]] = reply.json()
         if len(seen) == WORKERS:

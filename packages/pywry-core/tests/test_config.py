@@ -47,6 +47,15 @@ def test_defaults_match_the_spec_tables() -> None:
     assert d.auth_enabled is False
 
 
+def test_security_defaults() -> None:
+    s = load_settings().server
+    assert s.frame_ancestors == ["'none'"]
+    assert s.api_docs is False
+    assert s.readyz_token is None
+    assert s.hsts_max_age == 31_536_000
+    assert s.csp_allow_eval is False
+
+
 @pytest.mark.parametrize(
     ("var", "raw", "section", "field", "expected"),
     [
@@ -84,6 +93,25 @@ def test_defaults_match_the_spec_tables() -> None:
         ("PYWRY_DEPLOY__SESSION_TTL", "600", "deploy", "session_ttl", 600),
         ("PYWRY_DEPLOY__WORKER_ID", "w-1", "deploy", "worker_id", "w-1"),
         ("PYWRY_DEPLOY__AUTH_ENABLED", "1", "deploy", "auth_enabled", True),
+        ("PYWRY_SERVER__FRAME_ANCESTORS", "self", "server", "frame_ancestors", ["'self'"]),
+        (
+            "PYWRY_SERVER__FRAME_ANCESTORS",
+            "'self', https://Portal.example.com/",
+            "server",
+            "frame_ancestors",
+            ["'self'", "https://portal.example.com"],
+        ),
+        (
+            "PYWRY_SERVER__FRAME_ANCESTORS",
+            '["https://*.example.com:8443"]',
+            "server",
+            "frame_ancestors",
+            ["https://*.example.com:8443"],
+        ),
+        ("PYWRY_SERVER__API_DOCS", "true", "server", "api_docs", True),
+        ("PYWRY_SERVER__HSTS_MAX_AGE", "0", "server", "hsts_max_age", 0),
+        ("PYWRY_SERVER__CSP_ALLOW_EVAL", "true", "server", "csp_allow_eval", True),
+        ("PYWRY_SERVER__READYZ_TOKEN", "", "server", "readyz_token", None),
     ],
 )
 def test_every_env_var_sets_its_setting(
@@ -122,6 +150,14 @@ def test_cors_origins_from_json_or_commas(
         ("PYWRY_DEPLOY__WIDGET_TTL", "-5"),
         ("PYWRY_SERVER__CORS_ORIGINS", "[not json"),
         ("PYWRY_SERVER__SSL_CERTFILE", "/nonexistent/cert.pem"),
+        ("PYWRY_SERVER__FRAME_ANCESTORS", "'none', 'self'"),
+        ("PYWRY_SERVER__FRAME_ANCESTORS", "*"),
+        ("PYWRY_SERVER__FRAME_ANCESTORS", "javascript:alert(1)"),
+        ("PYWRY_SERVER__FRAME_ANCESTORS", "https://a.example; script-src *"),
+        ("PYWRY_SERVER__FRAME_ANCESTORS", "[]"),
+        ("PYWRY_SERVER__API_DOCS", "maybe"),
+        ("PYWRY_SERVER__HSTS_MAX_AGE", "-1"),
+        ("PYWRY_SERVER__READYZ_TOKEN", "short"),
     ],
 )
 def test_bad_value_names_the_variable(monkeypatch: pytest.MonkeyPatch, var: str, raw: str) -> None:
@@ -137,6 +173,14 @@ def test_key_password_is_secret(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.server.ssl_keyfile_password is not None
     assert settings.server.ssl_keyfile_password.get_secret_value() == "hunter2"
     assert "hunter2" not in repr(settings)
+
+
+def test_readyz_token_is_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PYWRY_SERVER__READYZ_TOKEN", "operator-token-0123456789")
+    settings = load_settings()
+    assert settings.server.readyz_token is not None
+    assert settings.server.readyz_token.get_secret_value() == "operator-token-0123456789"
+    assert "operator-token" not in repr(settings)
 
 
 def test_ssl_needs_both_files(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

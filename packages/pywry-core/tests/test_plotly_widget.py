@@ -7,7 +7,7 @@ import json
 import pytest
 from pywry import inline
 from pywry.widgets import PlotlyWidget
-from pywry.widgets.plotly import theme_templates
+from pywry.widgets.plotly import theme_templates, webgl_traces
 
 go = pytest.importorskip("plotly.graph_objects")
 
@@ -70,3 +70,21 @@ def test_templates_respect_a_chosen_template() -> None:
     assert theme_templates(seaborn, None) is None
     assert theme_templates(seaborn, True) is not None
     assert theme_templates(plain, False) is None
+
+
+def test_webgl_figure_warns_that_pages_need_the_eval_setting(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gl = go.Figure([go.Scattergl(x=[1], y=[2]), go.Bar(x=[1], y=[2]), go.Scatter3d(x=[1])])
+    assert webgl_traces(gl.to_plotly_json()) == ["scatter3d", "scattergl"]
+    with caplog.at_level("WARNING", logger="pywry.plotly"):
+        inline.show_plotly(gl, title="GL")
+    assert "PYWRY_SERVER__CSP_ALLOW_EVAL=true" in caplog.text
+    assert "['scatter3d', 'scattergl']" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="pywry.plotly"):
+        inline.show_plotly(go.Figure(go.Bar(x=[1], y=[2])), title="Plain")
+    monkeypatch.setenv("PYWRY_SERVER__CSP_ALLOW_EVAL", "true")
+    with caplog.at_level("WARNING", logger="pywry.plotly"):
+        inline.show_plotly(gl, title="GL allowed")
+    assert caplog.text == ""

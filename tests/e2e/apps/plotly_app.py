@@ -1,9 +1,11 @@
 """A chart app for the browser tests: a small scatter with callbacks, and a
-million-point scattergl served from the data URL."""
+million-point scattergl served from the data URL, and a three-point scattergl."""
 
 import os
 
 os.environ.setdefault("PYWRY_SERVER__PORT", "8080")
+# scattergl (WebGL) needs 'unsafe-eval' in the pages' CSP: the opt-in (docs/security.md).
+os.environ.setdefault("PYWRY_SERVER__CSP_ALLOW_EVAL", "true")
 
 import numpy as np
 import plotly.graph_objects as go
@@ -68,6 +70,13 @@ huge = show_plotly(
     go.Figure(go.Scattergl(x=rng.random(points), y=rng.random(points), mode="markers")),
     title="Million",
     label="million",
+)
+
+
+small_gl = show_plotly(
+    go.Figure(go.Scattergl(x=[1, 2, 3], y=[1, 3, 2], mode="markers")),
+    title="Small WebGL",
+    label="small-gl",
 )
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -54,6 +55,7 @@ __all__ = [
     "config_files",
     "env_var_for",
     "file_origins",
+    "frame_ancestor_sources",
     "load_settings",
 ]
 
@@ -78,6 +80,35 @@ def _split_list(value: Any) -> Any:
         except json.JSONDecodeError as exc:
             raise ValueError(f"not a valid JSON list: {exc.msg}") from exc
     return [part.strip() for part in text.split(",") if part.strip()]
+
+
+_KEYWORD_SOURCES = {"none": "'none'", "self": "'self'"}
+_ORIGIN_SOURCE = re.compile(r"^https?://(\*\.)?[a-z0-9.\-]+(:\d{1,5})?$")
+
+
+def frame_ancestor_sources(values: list[str]) -> list[str]:
+    """CSP ``frame-ancestors`` sources: ``'none'`` alone, or ``'self'`` and origins.
+
+    Keywords may be given with or without quotes (``self`` or ``'self'``); origins are
+    ``http(s)://host[:port]`` (``https://*.example.com`` allowed), lower-cased.
+    """
+    out: list[str] = []
+    for raw in values:
+        text = str(raw).strip().lower().rstrip("/")
+        keyword = _KEYWORD_SOURCES.get(text.strip("'"))
+        if keyword is None and not _ORIGIN_SOURCE.match(text):
+            raise ValueError(
+                f"{raw!r} is not a frame ancestor; expected 'none', 'self' or an origin "
+                "such as https://portal.example.com"
+            )
+        source = keyword or text
+        if source not in out:
+            out.append(source)
+    if not out:
+        raise ValueError("must list at least one source; use 'none' to forbid framing")
+    if "'none'" in out and len(out) > 1:
+        raise ValueError("'none' cannot be combined with other sources")
+    return out
 
 
 class _Section(BaseModel):
@@ -130,6 +161,17 @@ class ServerSettings(_Section):
     """Frames queued for one socket before it counts as too slow and is closed (4408)."""
     send_timeout: float = Field(10.0, gt=0, le=300)
     """Seconds one send to a socket may take before it counts as stalled and is closed."""
+    # -- browser-facing security (docs/security.md) ------------------------------------
+    frame_ancestors: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["'none'"])
+    """Who may put PyWry pages in a frame: 'none' (default), 'self' and origins."""
+    api_docs: bool = False
+    """Serve /docs, /redoc and /openapi.json (behind a session with auth on)."""
+    readyz_token: SecretStr | None = None
+    """Authorization: Bearer <token> on /readyz gets worker and backend details."""
+    csp_allow_eval: bool = False
+    """Add 'unsafe-eval' to pages' script-src: plotly.js WebGL traces need it."""
+    hsts_max_age: int = Field(31_536_000, ge=0)
+    """Strict-Transport-Security max-age on HTTPS responses; 0 sends none."""
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -140,6 +182,25 @@ class ServerSettings(_Section):
     @classmethod
     def _origins(cls, value: Any) -> Any:
         return _split_list(value)
+
+    @field_validator("frame_ancestors", mode="before")
+    @classmethod
+    def _ancestors_list(cls, value: Any) -> Any:
+        return _split_list(value)
+
+    @field_validator("frame_ancestors")
+    @classmethod
+    def _ancestors(cls, value: list[str]) -> list[str]:
+        return frame_ancestor_sources(value)
+
+    @field_validator("readyz_token")
+    @classmethod
+    def _token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or value.get_secret_value() == "":
+            return None
+        if len(value.get_secret_value()) < 16:
+            raise ValueError("must be at least 16 characters (a random token), or unset")
+        return value
 
     @field_validator("widget_prefix")
     @classmethod

@@ -28,7 +28,12 @@ from pywry.state import get_worker_id
 from pywry.widgets.dataframe import DEFAULT_JOINER, dataframe_to_table
 from pywry.widgets.grid import DataFrameWidget, Selection, grid_options
 from pywry.widgets.page import render_page, widget_page
-from pywry.widgets.plotly import PlotlyWidget, figure_to_dict, theme_templates
+from pywry.widgets.plotly import (
+    PlotlyWidget,
+    figure_to_dict,
+    theme_templates,
+    warn_blocked_webgl,
+)
 from pywry.widgets.widget import Widget
 
 if TYPE_CHECKING:
@@ -118,6 +123,7 @@ def show_plotly(
     template; ``True`` always; ``False`` never.
     """
     figure = figure_to_dict(fig)
+    warn_blocked_webgl(figure, title or label, allowed=_settings().server.csp_allow_eval)
     return _register(
         PlotlyWidget,
         kind="plotly",

@@ -16,6 +16,7 @@ from pywry.errors import BackendUnavailableError, WidgetNotFoundError
 from pywry.state import get_worker_id
 from pywry.widgets.page import widget_page
 
+from pywry_server.apidocs import add_api_docs
 from pywry_server.assets import serve_asset
 from pywry_server.auth import (
     AuthenticationRequired,
@@ -24,6 +25,8 @@ from pywry_server.auth import (
     unauthorized_response,
 )
 from pywry_server.data import serve_widget_data
+from pywry_server.headers import SecurityHeadersMiddleware
+from pywry_server.health import add_health_routes
 from pywry_server.viewers import AnonymousSessionMiddleware
 from pywry_server.worker import Worker
 from pywry_server.ws import widget_socket
@@ -87,7 +90,8 @@ def create_app(
             finally:
                 await worker.stop()
 
-    app = FastAPI(title="PyWry", lifespan=lifespan)
+    # API docs are off by default (apidocs.py); FastAPI's own would be public.
+    app = FastAPI(title="PyWry", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.server.cors_origins,
@@ -99,7 +103,18 @@ def create_app(
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     if not settings.deploy.auth_enabled:  # viewers are bound to a login session otherwise
         app.add_middleware(AnonymousSessionMiddleware)
+    app.add_middleware(
+        SecurityHeadersMiddleware,
+        frame_ancestors=settings.server.frame_ancestors,
+        hsts_max_age=settings.server.hsts_max_age,
+        allow_eval=settings.server.csp_allow_eval,
+    )
     _add_routes(app, settings.server.widget_prefix, auth=settings.deploy.auth_enabled)
+    add_health_routes(app, settings.server.readyz_token)
+    if settings.server.api_docs:
+        add_api_docs(
+            app, auth=settings.deploy.auth_enabled, frame_ancestors=settings.server.frame_ancestors
+        )
     _add_error_handlers(app)
     return app
 
@@ -116,21 +131,6 @@ def _add_routes(app: FastAPI, prefix: str, *, auth: bool) -> None:
     async def asset(filename: str, request: Request) -> Response:
         return await serve_asset(filename, request)
 
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
-
-    async def readyz(request: Request) -> JSONResponse:
-        worker: Worker | None = getattr(request.app.state, "pywry", None)
-        if worker is None:
-            return JSONResponse({"status": "starting"}, status_code=503)
-        try:
-            await worker.backend.ping()
-        except BackendUnavailableError as exc:
-            return JSONResponse({"status": "unavailable", "detail": str(exc)}, status_code=503)
-        return JSONResponse(
-            {"status": "ready", "worker": worker.worker_id, **worker.backend.describe()}
-        )
-
     # With auth enabled the session is checked before the label: 401, never a 404 hint.
     guard = [Depends(require_session)] if auth else []
     for path, endpoint in ((f"{prefix}/{{label}}", page), (f"{prefix}/{{label}}/data", data)):
@@ -139,8 +139,6 @@ def _add_routes(app: FastAPI, prefix: str, *, auth: bool) -> None:
         )
     app.add_api_websocket_route(f"{prefix}/{{label}}/ws", widget_socket)
     app.add_api_route("/pywry/assets/{filename}", asset, methods=["GET"], include_in_schema=False)
-    app.add_api_route("/healthz", healthz, methods=["GET"])
-    app.add_api_route("/readyz", readyz, methods=["GET"])
 
 
 def _add_error_handlers(app: FastAPI) -> None:

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from pywry.widgets.widget import EVENT_PATTERN
+from pywry.events import EVENT_PATTERN, reserved_namespace
 
 from pywry_server.codes import ErrorCode
 
@@ -80,10 +80,11 @@ Frame = Hello | Event | Ping
 
 
 def _event_allowed(name: str) -> bool:
-    namespace = name.split(":", 1)[0]
+    """Reserved namespaces are matched in any case; only their exact lower-case names pass."""
+    namespace = reserved_namespace(name)
     if namespace in ("pywry", "toolbar"):
         return name in BROWSER_RESERVED_ALLOWED
-    return True if name.startswith(_BROWSER_NAMESPACES_OPEN) else namespace != "pywry"
+    return namespace is None or name.startswith(_BROWSER_NAMESPACES_OPEN)
 
 
 def parse_frame(text: str, *, max_bytes: int) -> Frame:

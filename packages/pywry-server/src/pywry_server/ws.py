@@ -18,6 +18,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from pywry_server.auth import close_unauthorized, current_session, session_still_valid
 from pywry_server.codes import CloseCode, ErrorCode
 from pywry_server.connection import Connection
+from pywry_server.origins import origin_allowed
 from pywry_server.protocol import Event, Hello, Ping, ProtocolError, parse_frame
 from pywry_server.replay import plan_stream
 from pywry_server.viewers import anonymous_session, viewer_log
@@ -32,15 +33,6 @@ _CLIENT_ID = re.compile(r"^[A-Za-z0-9_\-]{8,64}$")
 HELLO_TIMEOUT = 10.0
 #: How long a closing socket's writer may take to send what is queued.
 _FLUSH_TIMEOUT = 2.0
-
-
-def origin_allowed(origin: str | None, host: str | None, allowed: list[str]) -> bool:
-    """Browsers send ``Origin``; accept same-origin, listed origins, or anything with ``*``."""
-    if origin is None or "*" in allowed:
-        return True
-    if origin.rstrip("/") in {a.rstrip("/") for a in allowed}:
-        return True
-    return host is not None and origin.split("://", 1)[-1] == host
 
 
 async def widget_socket(websocket: WebSocket, label: str) -> None:

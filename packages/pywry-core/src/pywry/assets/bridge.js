@@ -14,7 +14,9 @@
 (function () {
   'use strict';
 
-  var config = window.__PYWRY__ || {};
+  // The page's settings are a JSON data element, not an inline script (CSP script-src 'self').
+  var configElement = document.getElementById('pywry-config');
+  var config = window.__PYWRY__ = configElement ? JSON.parse(configElement.textContent) : (window.__PYWRY__ || {});
   var handlers = {};
   var unacked = [];          // frames sent or queued, awaiting "ack"
   var nextId = 1;

@@ -1,6 +1,6 @@
 /* PyWry DataFrame grid: Tabulator on the widget's data document, linked to Python.
  *
- * Data: fetched once from window.__PYWRY__.dataPath + "?v=" + dataDigest (cached by
+ * Data: fetched once from window.__PYWRY__.dataPath (the page settings, see bridge.js) + "?v=" + dataDigest (cached by
  * the browser); rows arrive as arrays and become objects keyed by column field, plus
  * "__pywry_row", the row's position in the DataFrame (what events and Python use).
  *
@@ -91,9 +91,29 @@
     return text(value).indexOf(text(wanted)) >= 0;
   }
 
+  /* User strings reach the page as text, never as markup. Tabulator writes a column
+   * title, a list editor's items and a formatter's string result with innerHTML, so
+   * titles and list items are handed over as DOM nodes, and cells use Tabulator's
+   * 'plaintext' formatter (it escapes) or the fixed tickCross icons. */
+  function asText(value) {
+    var span = document.createElement('span');
+    span.textContent = value === null || value === undefined ? '' : String(value);
+    return span;
+  }
+
+  function titleText(cell) {
+    return asText(cell.getValue());
+  }
+
+  function itemText(label) {
+    return asText(label);
+  }
+
   function definition(col) {
     var def = {
       title: col.title || col.name,
+      titleFormatter: titleText,
+      formatter: 'plaintext',
       field: col.field,
       resizable: true,
       headerFilter: 'input',
@@ -120,7 +140,7 @@
       if (editable) def.editor = 'tickCross';
     } else if (col.dtype === 'category') {
       if (editable) def.editor = 'list';
-      def.editorParams = { values: col.categories || [] };
+      def.editorParams = { values: col.categories || [], itemFormatter: itemText };
     } else if (editable) {
       def.editor = 'input';
     }

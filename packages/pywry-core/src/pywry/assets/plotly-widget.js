@@ -25,8 +25,32 @@
   var lastHover = '';
   var drawn = false;
 
+  /* The modebar never offers to send the figure off this server, whatever the app's
+   * config says: no "Share chart" / "Edit in Chart Studio" button, no "Edit chart"
+   * link, no cloud URL to post to (plotly.js 4 shows "Share chart" by default). */
+  var CLOUD_BUTTONS = { sendChartToCloud: true, sendDataToCloud: true, editInChartStudio: true };
+  var OFF_SERVER = {
+    showSendToCloud: false,
+    showEditInChartStudio: false,
+    showLink: false,
+    sendData: false,
+    plotlyServerURL: ''
+  };
+
+  function localButtons(list) {
+    return list.filter(function (b) {
+      if (Array.isArray(b)) return true;
+      var name = b && typeof b === 'object' ? b.name : b;
+      return !CLOUD_BUTTONS[name];
+    }).map(function (b) { return Array.isArray(b) ? localButtons(b) : b; });
+  }
+
   function plotConfig() {
-    return Object.assign({ responsive: true, displaylogo: false }, spec.config || {});
+    var merged = Object.assign({ responsive: true, displaylogo: false }, spec.config || {}, OFF_SERVER);
+    delete merged.linkText;
+    if (Array.isArray(merged.modeBarButtonsToAdd)) merged.modeBarButtonsToAdd = localButtons(merged.modeBarButtonsToAdd);
+    if (Array.isArray(merged.modeBarButtons)) merged.modeBarButtons = localButtons(merged.modeBarButtons);
+    return merged;
   }
 
   function template() {
@@ -109,6 +133,23 @@
       pywry.emit('plotly:relayout', { changes: changes });
     });
   }
+
+  /* WebGL traces (scattergl, splom, parcoords, 3D) make plotly.js generate code at run
+   * time; the page's Content-Security-Policy refuses that unless the server allows it.
+   * Say so above the chart rather than leave plotly's "WebGL is not supported". */
+  document.addEventListener('securitypolicyviolation', function (e) {
+    if (e.blockedURI !== 'eval' || document.getElementById('pywry-plot-blocked')) return;
+    var message = 'This chart uses WebGL traces, which need the server setting ' +
+      'PYWRY_SERVER__CSP_ALLOW_EVAL=true: the Content-Security-Policy blocks the code ' +
+      'plotly.js generates for them.';
+    console.error('[pywry] ' + message);
+    var banner = document.createElement('div');
+    banner.id = 'pywry-plot-blocked';
+    banner.className = 'pywry-banner';
+    banner.setAttribute('role', 'alert');
+    banner.textContent = message;
+    plot.parentNode.insertBefore(banner, plot);
+  });
 
   function draw() {
     return quietly(Plotly.react(plot, spec.figure.data || [], themedLayout(), plotConfig()));

@@ -1,6 +1,7 @@
 /* PyWry theme: light or dark on <html data-theme>, following the system by default.
  *
- * The mode comes from window.__PYWRY__.theme ("light" | "dark" | "system"); Python's
+ * The mode comes from the page settings' theme (<script type="application/json"
+ * id="pywry-config">) ("light" | "dark" | "system"); Python's
  * pywry:update-theme {theme} changes it. In "system" mode the page follows
  * prefers-color-scheme, live. pywry.css, grid.css and the Plotly widget read the
  * resolved theme; widgets hear about a change through the DOM event "pywry:theme"
@@ -14,7 +15,19 @@
 
   var root = document.documentElement;
   var media = window.matchMedia ? window.matchMedia('(prefers-color-scheme: dark)') : null;
-  var mode = normalise((window.__PYWRY__ || {}).theme);
+  var mode = normalise(pageConfig().theme);
+
+  /* The page's settings: the JSON data element (bridge.js exposes it as window.__PYWRY__). */
+  function pageConfig() {
+    var element = document.getElementById('pywry-config');
+    if (!element) return window.__PYWRY__ || {};
+    try {
+      return JSON.parse(element.textContent) || {};
+    } catch (err) {
+      console.error('[pywry] the page settings are not valid JSON', err);
+      return {};
+    }
+  }
 
   function normalise(value) {
     return value === 'light' || value === 'dark' ? value : 'system';

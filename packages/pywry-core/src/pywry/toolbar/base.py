@@ -17,6 +17,8 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
+from pywry.events import RESERVED_NAMESPACES, check_user_event
+
 __all__ = [
     "RESERVED_NAMESPACES",
     "Component",
@@ -26,23 +28,6 @@ __all__ = [
     "number_text",
     "stable_id",
 ]
-
-#: Namespaces PyWry itself emits on; user components may not use them.
-RESERVED_NAMESPACES = frozenset({"pywry", "plotly", "grid", "toolbar"})
-
-
-def check_user_event(event: str) -> str:
-    """``event`` if it is a valid ``namespace:name`` outside the reserved namespaces."""
-    from pywry.widgets.widget import validate_event_name
-
-    validate_event_name(event)
-    namespace, name = event.split(":", 1)
-    if namespace in RESERVED_NAMESPACES:
-        raise ValueError(
-            f"event {event!r} uses the reserved namespace {namespace!r}; "
-            f"choose your own, for example 'app:{name}'"
-        )
-    return event
 
 
 def attrs(**values: Any) -> str:

@@ -16,6 +16,12 @@ Every script and stylesheet comes from our own server (``/pywry/assets/...``). A
 chart's figure and a grid's rows are not inlined: the page's script fetches them
 from ``{prefix}/{label}/data?v=<digest>`` (``pywry.widgets.data``). ``theme.js`` runs
 in ``<head>`` so the first paint already has the right theme.
+
+No script is inline, so the server's Content-Security-Policy can say
+``script-src 'self'``: the page's settings (label, socket and data paths, theme) are a
+JSON data element, ``<script type="application/json" id="pywry-config">``, which
+browsers never run; ``theme.js`` and ``bridge.js`` read it with ``JSON.parse`` and
+``bridge.js`` exposes it as ``window.__PYWRY__``.
 """
 
 from __future__ import annotations
@@ -48,7 +54,7 @@ _AFTER = ("bottom", "footer")
 
 
 def _script_json(value: Any) -> str:
-    """JSON safe to embed inside a ``<script>`` element."""
+    """JSON safe inside a ``<script>`` element: ``<``, ``>`` and ``&`` as ``\\u`` escapes."""
     text = json.dumps(value, separators=(",", ":"))
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
@@ -98,7 +104,8 @@ def render_page(record: WidgetRecord, *, widget_prefix: str = "/widget") -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         '<link rel="icon" href="data:,">'
         f"<title>{title}</title>{styles}"
-        f"<script>window.__PYWRY__ = {_script_json(config)};</script>{theme_js}"
+        f'<script type="application/json" id="pywry-config">{_script_json(config)}</script>'
+        f"{theme_js}"
         "</head><body>"
         '<div class="pywry-layout">'
         f"{_bars(toolbars, *_BEFORE)}"

@@ -8,13 +8,41 @@ million-point ``scattergl`` is about 8 bytes per number, fetched once and cached
 from __future__ import annotations
 
 import copy
+import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pywry import _json
 from pywry.widgets.data import DataWidget
 
-__all__ = ["PlotlyWidget", "figure_to_dict", "theme_templates"]
+__all__ = [
+    "WEBGL_TRACES",
+    "PlotlyWidget",
+    "figure_to_dict",
+    "theme_templates",
+    "warn_blocked_webgl",
+    "webgl_traces",
+]
+
+logger = logging.getLogger("pywry.plotly")
+
+#: Trace types plotly.js draws with WebGL: they generate code at run time, so a page
+#: showing one needs ``PYWRY_SERVER__CSP_ALLOW_EVAL=true`` (``docs/security.md``).
+WEBGL_TRACES = frozenset(
+    {
+        "scattergl",
+        "scatterpolargl",
+        "splom",
+        "parcoords",
+        "scatter3d",
+        "surface",
+        "mesh3d",
+        "cone",
+        "streamtube",
+        "isosurface",
+        "volume",
+    }
+)
 
 _FALLBACK = {
     "light": {"layout": {"font": {"color": "#1f2328"}, "plot_bgcolor": "#ffffff"}},
@@ -48,6 +76,26 @@ def figure_to_dict(figure: Any) -> dict[str, Any]:
     result.setdefault("data", [])
     result.setdefault("layout", {})
     return result
+
+
+def webgl_traces(figure: Mapping[str, Any]) -> list[str]:
+    """The WebGL trace types ``figure`` uses (sorted, each once)."""
+    data = figure.get("data") or []
+    kinds = {trace.get("type") for trace in data if isinstance(trace, Mapping)}
+    return sorted(kind for kind in kinds if isinstance(kind, str) and kind in WEBGL_TRACES)
+
+
+def warn_blocked_webgl(figure: Mapping[str, Any], name: str | None, *, allowed: bool) -> None:
+    """Log a warning when ``figure`` has WebGL traces that pages will refuse to draw."""
+    kinds = webgl_traces(figure)
+    if kinds and not allowed:
+        logger.warning(
+            "Chart %r uses WebGL traces %s, which PyWry pages refuse by default "
+            "(Content-Security-Policy without 'unsafe-eval'); set "
+            "PYWRY_SERVER__CSP_ALLOW_EVAL=true to draw them (docs/security.md)",
+            name,
+            kinds,
+        )
 
 
 def theme_templates(figure: Mapping[str, Any], mode: bool | None) -> dict[str, Any] | None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, overload
 
@@ -11,6 +10,7 @@ from pywry import _json
 from pywry.callbacks import MAX_ARITY, Callback, accepted_arity, invoke_all
 from pywry.context import EventContext, Viewer, current_context, everyone, viewer_scope
 from pywry.errors import InvalidEventError
+from pywry.events import EVENT_PATTERN, check_user_event, validate_event_name
 from pywry.state.records import WidgetRecord
 from pywry.toolbar.session import ToolbarSession
 
@@ -25,19 +25,7 @@ __all__ = ["EVENT_PATTERN", "Widget", "validate_event_name"]
 
 logger = logging.getLogger("pywry.widget")
 
-#: ``namespace:name``; the name may itself contain ``:`` (``grid:cell-click``).
-EVENT_PATTERN = re.compile(r"^[A-Za-z0-9_\-]+:[A-Za-z0-9_\-:.]+$")
 AlertKind = Literal["info", "success", "warning", "error", "confirm"]
-
-
-def validate_event_name(event: str) -> str:
-    """Return ``event`` if it looks like ``namespace:name``, else raise."""
-    if not isinstance(event, str) or len(event) > 128 or not EVENT_PATTERN.match(event):
-        raise InvalidEventError(
-            f"Invalid event name {event!r}: expected 'namespace:name' "
-            "(letters, digits, '_' and '-'), for example 'chart:region'"
-        )
-    return event
 
 
 class Widget:
@@ -225,12 +213,7 @@ class Widget:
                     "alert(type='confirm') needs reply_event='namespace:name' to receive "
                     "the answer, for example reply_event='app:delete-confirmed'"
                 )
-            from pywry.toolbar.base import check_user_event
-
-            try:
-                check_user_event(reply_event)
-            except ValueError as exc:
-                raise InvalidEventError(str(exc)) from exc
+            check_user_event(reply_event)
         elif reply_event is not None:
             raise InvalidEventError("reply_event is only used with type='confirm'")
         self.emit(
