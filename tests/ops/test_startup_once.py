@@ -59,6 +59,7 @@ def test_module_body_runs_once_per_worker(tmp_path: Path) -> None:
             **_sqlite_env(tmp_path),
             "PYWRY_SERVER__WORKERS": str(WORKERS),
             "PYWRY_TEST_BODY_LOG": str(log),
+            "PYWRY_SERVER__API_DOCS": "true",  # the schema is where duplicate routes show
         },
     )
     try:
