@@ -111,6 +111,12 @@ class ServerSettings(_Section):
     socket_queue_size: int = Field(1000, ge=16, le=100_000)
     #: Seconds one send to a socket may take before it counts as stalled and is closed.
     send_timeout: float = Field(10.0, gt=0, le=300)
+    #: Browser events one socket may send per second, sustained (a token bucket) ...
+    event_rate: float = Field(100.0, gt=0, le=100_000)
+    #: ... and at once; an event over the budget gets the error ``rate_limited``.
+    event_burst: int = Field(200, ge=1, le=100_000)
+    #: Offer permessage-deflate on WebSockets (its inflated size is capped too).
+    ws_per_message_deflate: bool = False
 
     @field_validator("log_level", mode="before")
     @classmethod

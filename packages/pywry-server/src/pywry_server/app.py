@@ -24,6 +24,7 @@ from pywry_server.auth import (
     unauthorized_response,
 )
 from pywry_server.data import serve_widget_data
+from pywry_server.limits import SocketLimit
 from pywry_server.worker import Worker
 from pywry_server.ws import widget_socket
 
@@ -96,6 +97,7 @@ def create_app(
     # Pages (and the user's own routes) go out gzipped; assets and widget data are
     # stored gzipped already and carry Content-Encoding, which the middleware skips.
     app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(SocketLimit, max_sockets=settings.server.limit_concurrency)
     _add_routes(app, settings.server.widget_prefix, auth=settings.deploy.auth_enabled)
     _add_error_handlers(app)
     return app

@@ -18,6 +18,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from pywry_server.auth import close_unauthorized, current_session, session_still_valid
 from pywry_server.codes import CloseCode, ErrorCode
 from pywry_server.connection import Connection
+from pywry_server.limits import EventRate, clip
 from pywry_server.protocol import Event, Hello, Ping, ProtocolError, parse_frame
 from pywry_server.replay import plan_stream
 
@@ -48,7 +49,7 @@ async def widget_socket(websocket: WebSocket, label: str) -> None:
     origin = websocket.headers.get("origin")
     await websocket.accept()  # then refuse with a close code: a refused handshake is a bare 1006
     if not origin_allowed(origin, websocket.headers.get("host"), server.cors_origins):
-        logger.warning("Refused WebSocket from origin %r", origin)
+        logger.warning("Refused WebSocket from origin %s", clip(origin))
         message = f"Origin {origin!r} refused"
         await _refuse(websocket, CloseCode.FORBIDDEN, ErrorCode.FORBIDDEN_ORIGIN, message)
         return
@@ -84,6 +85,7 @@ async def widget_socket(websocket: WebSocket, label: str) -> None:
         send_timeout=server.send_timeout,
     )
     connection.session_id = session_id
+    connection.event_rate = EventRate(server.event_rate, server.event_burst)
     await _run(worker, connection, reason)
 
 
@@ -187,7 +189,7 @@ async def _handle(worker: Worker, connection: Connection, text: str | None, max_
         _error(connection, ProtocolError(ErrorCode.BAD_MESSAGE, "Binary frames are not accepted"))
         return
     try:
-        frame = parse_frame(text, max_bytes=max_bytes)
+        frame = parse_frame(text, max_bytes=max_bytes, rate=connection.event_rate)
     except ProtocolError as exc:
         _error(connection, exc)
         return
