@@ -24,7 +24,7 @@ from pywry_server.auth import (
     unauthorized_response,
 )
 from pywry_server.data import serve_widget_data
-from pywry_server.limits import SocketLimit
+from pywry_server.limits import SocketLimit, quiet_client_tracebacks
 from pywry_server.worker import Worker
 from pywry_server.ws import widget_socket
 
@@ -98,6 +98,7 @@ def create_app(
     # stored gzipped already and carry Content-Encoding, which the middleware skips.
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(SocketLimit, max_sockets=settings.server.limit_concurrency)
+    quiet_client_tracebacks()
     _add_routes(app, settings.server.widget_prefix, auth=settings.deploy.auth_enabled)
     _add_error_handlers(app)
     return app

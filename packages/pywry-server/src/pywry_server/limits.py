@@ -10,11 +10,14 @@ Each limit, its setting and what it protects is listed in ``docs/security.md``
 - :class:`SocketLimit`: ASGI middleware that refuses a WebSocket handshake with 503
   once the worker holds ``PYWRY_SERVER__LIMIT_CONCURRENCY`` sockets (uvicorn applies
   that limit to HTTP requests only: its WebSocket upgrades skip the check).
-- :func:`clip`: client-supplied text made safe and short for a log line.
+- :func:`clip`: client-supplied text made safe and short for a log line;
+  :func:`quiet_client_tracebacks` keeps uvicorn's report of a client's invalid UTF-8
+  to one line (it logs a full traceback per frame otherwise).
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import reprlib
 import time
@@ -28,6 +31,7 @@ __all__ = [
     "SocketLimit",
     "clip",
     "nesting_exceeds",
+    "quiet_client_tracebacks",
 ]
 
 #: Deepest nesting of arrays and objects in one inbound frame (the frame object is 1).
@@ -164,3 +168,24 @@ def clip(value: object, limit: int = LOG_TEXT_LIMIT) -> str:
         return text if len(value) <= limit else f"{text}...({len(value)} chars)"
     text = _REPR.repr(value)
     return text if len(text) <= limit + 20 else text[:limit] + "..."
+
+
+class _OneLineClientErrors(logging.Filter):
+    """Drop the traceback of uvicorn's "Invalid UTF-8 sequence received from client."."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and str(record.msg).startswith("Invalid UTF-8 sequence"):
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+def quiet_client_tracebacks() -> None:
+    """Keep a client's bad bytes from writing a traceback into the log (idempotent).
+
+    uvicorn closes such a socket correctly (1007) but logs the decoding error with
+    its traceback: about ten lines per frame a client chooses to send.
+    """
+    uvicorn_errors = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, _OneLineClientErrors) for f in uvicorn_errors.filters):
+        uvicorn_errors.addFilter(_OneLineClientErrors())
