@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import os
 import re
 import socket
 import struct
+import threading
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -127,6 +130,16 @@ class RawSocket:
     def send_json(self, message: dict[str, Any]) -> None:
         self.send(OP_TEXT, json.dumps(message).encode())
 
+    def read_json(self) -> dict[str, Any]:
+        """The next frame the server sent, read byte by byte (nothing more is consumed)."""
+        buffer = b""
+        while (parsed := _server_frame(buffer)) is None:
+            chunk = self.sock.recv(1)
+            if not chunk:
+                raise AssertionError("the server ended the socket")
+            buffer += chunk
+        return dict(json.loads(parsed[1]))
+
     def close_code(self, timeout: float = 30.0) -> int | None:
         """Read until the server's close frame (its code) or EOF (``None``)."""
         self.sock.settimeout(timeout)
@@ -142,8 +155,10 @@ class RawSocket:
                     return struct.unpack("!H", payload[:2])[0] if len(payload) >= 2 else 1005
             try:
                 chunk = self.sock.recv(1 << 20)
-            except (ConnectionResetError, TimeoutError):
+            except ConnectionResetError:
                 return None
+            except TimeoutError:
+                continue
             if not chunk:
                 return None
             buffer += chunk
@@ -212,6 +227,36 @@ class Bystander:
                     return
                 if frame.get("type") == "error" and frame.get("id") == f"b-{n}":
                     raise AssertionError(f"the bystander's event was refused: {frame}")
+
+    def start_in_thread(self) -> Callable[[], Awaitable[None]]:
+        """Run on an event loop of its own (the attackers' loop cannot delay it).
+
+        Returns ``finish``: awaiting it ends the round trips, waits for the thread and
+        raises what the bystander raised.
+        """
+        ready = threading.Event()
+        state: dict[str, Any] = {}
+
+        async def main() -> None:
+            state["loop"], state["stop"] = asyncio.get_running_loop(), asyncio.Event()
+            ready.set()
+            try:
+                await self.run(state["stop"])
+            except BaseException as exc:
+                state["error"] = exc
+
+        thread = threading.Thread(target=lambda: asyncio.run(main()), daemon=True)
+        thread.start()
+        ready.wait(10)
+
+        async def finish() -> None:
+            with contextlib.suppress(RuntimeError):  # the loop already ended
+                state["loop"].call_soon_threadsafe(state["stop"].set)
+            await asyncio.to_thread(thread.join, 60)
+            if "error" in state:
+                raise state["error"]
+
+        return finish
 
     @property
     def worst(self) -> float:

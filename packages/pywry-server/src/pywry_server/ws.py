@@ -185,6 +185,7 @@ def _error(connection: Connection, error: ProtocolError) -> None:
 
 
 async def _handle(worker: Worker, connection: Connection, text: str | None, max_bytes: int) -> None:
+    await asyncio.sleep(0)  # frames a client sent at once are queued: let other tasks run
     if text is None:
         _error(connection, ProtocolError(ErrorCode.BAD_MESSAGE, "Binary frames are not accepted"))
         return
