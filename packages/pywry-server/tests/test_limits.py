@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 from typing import Any
 
 import pytest
 from pywry_server.codes import ErrorCode
-from pywry_server.limits import MAX_JSON_DEPTH, EventRate, clip, nesting_exceeds
+from pywry_server.limits import MAX_JSON_DEPTH, EventRate, SocketLimit, clip, nesting_exceeds
 from pywry_server.protocol import Event, Ping, ProtocolError, parse_frame
 
 MAX = 1_048_576
@@ -152,3 +153,33 @@ def test_clip_keeps_log_lines_short_and_on_one_line() -> None:
     assert clip("https://ok.example") == "'https://ok.example'"
     assert len(clip({"k": [["x" * 10_000] * 100] * 100})) < 260
     assert clip(None) == "None"
+
+
+async def test_socket_limit_counts_open_sockets_and_closes_1013_without_denial_support() -> None:
+    release = asyncio.Event()
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "websocket":
+            await release.wait()
+        else:
+            sent.append({"passed": scope["type"]})
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "websocket.connect"}
+
+    sent: list[dict[str, Any]] = []
+
+    async def send(message: Any) -> None:
+        sent.append(dict(message))
+
+    limit = SocketLimit(app, max_sockets=1)
+    held = asyncio.create_task(limit({"type": "websocket"}, receive, send))
+    await asyncio.sleep(0)
+    assert limit.open == 1
+    await limit({"type": "websocket"}, receive, send)  # a server without the extension
+    assert sent == [{"type": "websocket.close", "code": 1013, "reason": "too many sockets"}]
+    await limit({"type": "http"}, receive, send)  # HTTP is uvicorn's to limit: passes
+    assert sent[-1] == {"passed": "http"}
+    release.set()
+    await held
+    assert limit.open == 0
