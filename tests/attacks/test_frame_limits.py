@@ -149,3 +149,15 @@ async def test_sockets_over_limit_concurrency_get_503_and_the_server_recovers(bo
     await ws.close()
     assert server.proc.poll() is None
     assert unhandled_lines(server.log()) == []
+
+
+async def test_a_refused_origin_is_logged_clipped(board) -> None:
+    server = board(PYWRY_SERVER__CORS_ORIGINS="https://dash.example")
+    origin = "https://evil.example/" + "A" * 6000
+    ws = await open_socket(ws_url(server.base_url, "originclient"), origin=origin)
+    assert json.loads(await ws.recv())["code"] == "forbidden_origin"
+    with pytest.raises(ConnectionClosed) as info:
+        await ws.recv()
+    assert info.value.rcvd is not None and info.value.rcvd.code == 4403
+    line = next(x for x in server.log().splitlines() if "Refused WebSocket" in x)
+    assert len(line) < 300 and line.endswith("(6021 chars)"), line
