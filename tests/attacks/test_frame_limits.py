@@ -141,8 +141,11 @@ async def test_sockets_over_limit_concurrency_get_503_and_the_server_recovers(bo
         await ws.send('{"type":"ping"}')
         await next_of(ws, "pong")
         await ws.close()
-    await asyncio.sleep(0.5)
-    async with httpx.AsyncClient() as client:
+    async with httpx.AsyncClient() as client:  # healthy again once the sockets are gone
+        for _ in range(100):
+            if (await client.get(server.base_url + "/healthz")).status_code == 200:
+                break
+            await asyncio.sleep(0.1)
         assert (await client.get(server.base_url + "/healthz")).status_code == 200
     ws = await open_socket(ws_url(server.base_url, "conclient998"))
     await say_hello(ws)

@@ -2,7 +2,7 @@
 
 One attacker socket says hello and never reads (a raw socket with a 4 KiB receive
 window); a second fires tens of thousands of Export clicks, each of which sends a
-16 KiB download to every viewer; a bystander does ``app:ping`` round trips all along.
+32 KiB download to every viewer; a bystander does ``app:ping`` round trips all along.
 Before per-socket queues this froze every viewer of the worker for 30 s and more.
 """
 
@@ -22,7 +22,7 @@ from .wire import Bystander, RawSocket, next_of, open_socket, say_hello, unhandl
 CLICKS = 30_000
 #: Bytes of CSV each click sends to every viewer: enough to fill a stalled socket's
 #: kernel buffers within the attack.
-DOWNLOAD = 16 * 1024
+DOWNLOAD = 32 * 1024
 #: Isolation, not speed: the bystander's worst round trip during the attack. A loaded
 #: 2-core CI box answers in well under this; a worker stalled by one socket does not
 #: answer for as long as the socket stalls (10 s send timeout, 30+ s before the fix).
