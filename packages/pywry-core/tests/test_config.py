@@ -37,6 +37,8 @@ def test_defaults_match_the_spec_tables() -> None:
     assert s.server.widget_prefix == "/widget"
     assert s.server.ssl_certfile is s.server.ssl_keyfile is None
     assert s.server.ssl_keyfile_password is s.server.ssl_ca_certs is None
+    assert (s.server.event_rate, s.server.event_burst) == (100.0, 200)
+    assert s.server.ws_per_message_deflate is False
     d = s.deploy
     assert d.state_backend == "memory"
     assert d.sqlite_path == "~/.config/pywry/pywry.db"
@@ -77,6 +79,15 @@ def test_security_defaults() -> None:
         ("PYWRY_SERVER__LIMIT_MAX_REQUESTS", "1000", "server", "limit_max_requests", 1000),
         ("PYWRY_SERVER__BACKLOG", "128", "server", "backlog", 128),
         ("PYWRY_SERVER__WIDGET_PREFIX", "/apps/", "server", "widget_prefix", "/apps"),
+        ("PYWRY_SERVER__EVENT_RATE", "2.5", "server", "event_rate", 2.5),
+        ("PYWRY_SERVER__EVENT_BURST", "40", "server", "event_burst", 40),
+        (
+            "PYWRY_SERVER__WS_PER_MESSAGE_DEFLATE",
+            "true",
+            "server",
+            "ws_per_message_deflate",
+            True,
+        ),
         ("PYWRY_DEPLOY__STATE_BACKEND", "Redis", "deploy", "state_backend", "redis"),
         ("PYWRY_DEPLOY__SQLITE_PATH", "/data/p.db", "deploy", "sqlite_path", "/data/p.db"),
         (
@@ -158,6 +169,10 @@ def test_cors_origins_from_json_or_commas(
         ("PYWRY_SERVER__API_DOCS", "maybe"),
         ("PYWRY_SERVER__HSTS_MAX_AGE", "-1"),
         ("PYWRY_SERVER__READYZ_TOKEN", "short"),
+        ("PYWRY_SERVER__EVENT_RATE", "0"),
+        ("PYWRY_SERVER__EVENT_RATE", "fast"),
+        ("PYWRY_SERVER__EVENT_BURST", "0"),
+        ("PYWRY_SERVER__WS_PER_MESSAGE_DEFLATE", "maybe"),
     ],
 )
 def test_bad_value_names_the_variable(monkeypatch: pytest.MonkeyPatch, var: str, raw: str) -> None:

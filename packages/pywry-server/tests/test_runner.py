@@ -40,6 +40,15 @@ def test_every_server_setting_is_passed_to_uvicorn(tmp_path: Path) -> None:
     assert {k: opts[k] for k in expected} == expected
 
 
+def test_websocket_size_and_compression_reach_uvicorn() -> None:
+    # uvicorn's own defaults are 16 MiB and compression on: PyWry passes its own.
+    opts = runner.uvicorn_options(load_settings())
+    assert (opts["ws_max_size"], opts["ws_per_message_deflate"]) == (1_048_576, False)
+    server = {"max_message_bytes": 65536, "ws_per_message_deflate": True}
+    opts = runner.uvicorn_options(load_settings(server=server))
+    assert (opts["ws_max_size"], opts["ws_per_message_deflate"]) == (65536, True)
+
+
 def test_several_workers_get_an_import_string(monkeypatch: pytest.MonkeyPatch) -> None:
     module = types.ModuleType("my_dash_app")
     module.__spec__ = None

@@ -172,6 +172,12 @@ class ServerSettings(_Section):
     """Add 'unsafe-eval' to pages' script-src: plotly.js WebGL traces need it."""
     hsts_max_age: int = Field(31_536_000, ge=0)
     """Strict-Transport-Security max-age on HTTPS responses; 0 sends none."""
+    event_rate: float = Field(100.0, gt=0, le=100_000)
+    """Browser events one socket may send per second, sustained (a token bucket)."""
+    event_burst: int = Field(200, ge=1, le=100_000)
+    """Browser events one socket may send at once; over the budget: error rate_limited."""
+    ws_per_message_deflate: bool = False
+    """Offer permessage-deflate on WebSockets (its inflated size is capped too)."""
 
     @field_validator("log_level", mode="before")
     @classmethod

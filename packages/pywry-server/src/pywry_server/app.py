@@ -27,6 +27,7 @@ from pywry_server.auth import (
 from pywry_server.data import serve_widget_data
 from pywry_server.headers import SecurityHeadersMiddleware
 from pywry_server.health import add_health_routes
+from pywry_server.limits import SocketLimit, quiet_client_tracebacks
 from pywry_server.viewers import AnonymousSessionMiddleware
 from pywry_server.worker import Worker
 from pywry_server.ws import widget_socket
@@ -109,6 +110,8 @@ def create_app(
         hsts_max_age=settings.server.hsts_max_age,
         allow_eval=settings.server.csp_allow_eval,
     )
+    app.add_middleware(SocketLimit, max_sockets=settings.server.limit_concurrency)
+    quiet_client_tracebacks()
     _add_routes(app, settings.server.widget_prefix, auth=settings.deploy.auth_enabled)
     add_health_routes(app, settings.server.readyz_token)
     if settings.server.api_docs:

@@ -35,6 +35,7 @@ class CloseCode(IntEnum):
 
 class ErrorCode(StrEnum):
     TOO_LARGE = "too_large"
+    TOO_DEEP = "too_deep"
     BAD_JSON = "bad_json"
     BAD_MESSAGE = "bad_message"
     BAD_EVENT = "bad_event"

@@ -33,6 +33,7 @@ from pywry.errors import BackendError
 from starlette.websockets import WebSocket, WebSocketState
 
 from pywry_server.codes import CloseCode
+from pywry_server.limits import EventRate
 
 if TYPE_CHECKING:
     from pywry_server.messages import ViewerRef
@@ -155,6 +156,8 @@ class Connection:
         self.session_id: str | None = None
         #: The viewer (page load) this socket speaks for, once it said hello.
         self.viewer: ViewerRef | None = None
+        #: The socket's inbound event budget (set by the endpoint), ``None``: unlimited.
+        self.event_rate: EventRate | None = None
         self.state = ConnectionState.CONNECTING
         self._log = log
         self._queue: asyncio.Queue[_Item] = asyncio.Queue(maxsize=queue_size)

@@ -13,6 +13,10 @@ Every frame is one JSON object with a ``type``. Browser to server:
 
 Server to browser: ``welcome``, ``event`` (with ``seq``), ``ack``, ``error``,
 ``pong``, ``reset`` (the event log restarted; count again). See ``docs/protocol.md``.
+
+Before a frame is decoded its size (``max_bytes``) and nesting
+(:data:`~pywry_server.limits.MAX_JSON_DEPTH`) are checked; an event frame then spends a
+token of the socket's :class:`~pywry_server.limits.EventRate`, if it has one.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from typing import Any
 from pywry.events import EVENT_PATTERN, reserved_namespace
 
 from pywry_server.codes import ErrorCode
+from pywry_server.limits import MAX_JSON_DEPTH, EventRate, clip, nesting_exceeds
 
 __all__ = [
     "BROWSER_RESERVED_ALLOWED",
@@ -87,18 +92,33 @@ def _event_allowed(name: str) -> bool:
     return namespace is None or name.startswith(_BROWSER_NAMESPACES_OPEN)
 
 
-def parse_frame(text: str, *, max_bytes: int) -> Frame:
-    """Validate one text frame; raise :class:`ProtocolError` with a reply code."""
-    if len(text.encode()) > max_bytes:
+def parse_frame(
+    text: str,
+    *,
+    max_bytes: int,
+    max_depth: int = MAX_JSON_DEPTH,
+    rate: EventRate | None = None,
+) -> Frame:
+    """Validate one text frame; raise :class:`ProtocolError` with a reply code.
+
+    ``rate``: the socket's event budget; an event frame over it is refused with
+    ``rate_limited`` (and its ``id``) before anything acts on it, so a resend later runs.
+    """
+    if len(text) > max_bytes or len(text.encode()) > max_bytes:
         raise ProtocolError(ErrorCode.TOO_LARGE, f"Message exceeds {max_bytes} bytes")
+    if nesting_exceeds(text, max_depth):
+        raise ProtocolError(
+            ErrorCode.TOO_DEEP, f"Message nests arrays and objects more than {max_depth} deep"
+        )
     try:
         raw = json.loads(text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: never, the depth is checked
         raise ProtocolError(ErrorCode.BAD_JSON, f"Message is not valid JSON: {exc}") from None
     if not isinstance(raw, dict):
         raise ProtocolError(ErrorCode.BAD_MESSAGE, "Expected a JSON object with a 'type' field")
     kind = raw.get("type")
-    frame_id = raw.get("id") if isinstance(raw.get("id"), str) else None
+    given_id = raw.get("id")
+    frame_id = given_id if isinstance(given_id, str) and _ID.match(given_id) else None
     if kind == "ping":
         return Ping()
     if kind == "hello":
@@ -109,10 +129,18 @@ def parse_frame(text: str, *, max_bytes: int) -> Frame:
             last_seq=_seq(raw, "lastSeq"), viewer=viewer, viewer_seq=_seq(raw, "viewerSeq")
         )
     if kind == "event":
-        return _parse_event(raw, frame_id)
+        event = _parse_event(raw, frame_id)
+        if rate is not None and (wait := rate.take()):
+            raise ProtocolError(
+                ErrorCode.RATE_LIMITED,
+                f"More than {rate.burst} events at once or {rate.rate:g} per second; "
+                f"send it again in {wait:.2f} s",
+                frame_id,
+            )
+        return event
     raise ProtocolError(
         ErrorCode.BAD_MESSAGE,
-        f"Unknown message type {kind!r}; expected hello, event or ping",
+        f"Unknown message type {clip(kind)}; expected hello, event or ping",
         frame_id,
     )
 
@@ -127,14 +155,16 @@ def _seq(raw: dict[str, Any], key: str) -> int | None:
 
 
 def _parse_event(raw: dict[str, Any], frame_id: str | None) -> Event:
-    if "id" in raw and (frame_id is None or not _ID.match(frame_id)):
+    if "id" in raw and frame_id is None:
         raise ProtocolError(
             ErrorCode.BAD_MESSAGE, "'id' must be 1-64 characters of [A-Za-z0-9_.:-]"
         )
     name = raw.get("event")
     if not isinstance(name, str) or len(name) > 128 or not EVENT_PATTERN.match(name):
         raise ProtocolError(
-            ErrorCode.BAD_EVENT, f"Invalid event name {name!r}: expected 'namespace:name'", frame_id
+            ErrorCode.BAD_EVENT,
+            f"Invalid event name {clip(name, 130)}: expected 'namespace:name'",
+            frame_id,
         )
     if not _event_allowed(name):
         raise ProtocolError(

@@ -64,6 +64,10 @@ def uvicorn_options(settings: PyWrySettings) -> dict[str, Any]:
         "limit_concurrency": server.limit_concurrency,
         "limit_max_requests": server.limit_max_requests,
         "backlog": server.backlog,
+        # A WebSocket message over the limit closes the socket (1009) before it is
+        # buffered whole; with compression on, the limit applies to the inflated size.
+        "ws_max_size": server.max_message_bytes,
+        "ws_per_message_deflate": server.ws_per_message_deflate,
         "ssl_certfile": server.ssl_certfile,
         "ssl_keyfile": server.ssl_keyfile,
         "ssl_keyfile_password": password.get_secret_value() if password else None,

@@ -18,6 +18,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from pywry_server.auth import close_unauthorized, current_session, session_still_valid
 from pywry_server.codes import CloseCode, ErrorCode
 from pywry_server.connection import Connection
+from pywry_server.limits import EventRate, clip
 from pywry_server.origins import origin_allowed
 from pywry_server.protocol import Event, Hello, Ping, ProtocolError, parse_frame
 from pywry_server.replay import plan_stream
@@ -41,7 +42,7 @@ async def widget_socket(websocket: WebSocket, label: str) -> None:
     origin = websocket.headers.get("origin")
     await websocket.accept()  # then refuse with a close code: a refused handshake is a bare 1006
     if not origin_allowed(origin, websocket.headers.get("host"), server.cors_origins):
-        logger.warning("Refused WebSocket from origin %r", origin)
+        logger.warning("Refused WebSocket from origin %s", clip(origin))
         message = f"Origin {origin!r} refused"
         await _refuse(websocket, CloseCode.FORBIDDEN, ErrorCode.FORBIDDEN_ORIGIN, message)
         return
@@ -78,6 +79,7 @@ async def widget_socket(websocket: WebSocket, label: str) -> None:
         send_timeout=server.send_timeout,
     )
     connection.session_id = session_id
+    connection.event_rate = EventRate(server.event_rate, server.event_burst)
     browser = session_id or anonymous_session(websocket.headers.get("cookie"))
     await _run(worker, connection, reason, browser, user)
 
@@ -204,11 +206,12 @@ def _error(connection: Connection, error: ProtocolError) -> None:
 
 
 async def _handle(worker: Worker, connection: Connection, text: str | None, max_bytes: int) -> None:
+    await asyncio.sleep(0)  # frames a client sent at once are queued: let other tasks run
     if text is None:
         _error(connection, ProtocolError(ErrorCode.BAD_MESSAGE, "Binary frames are not accepted"))
         return
     try:
-        frame = parse_frame(text, max_bytes=max_bytes)
+        frame = parse_frame(text, max_bytes=max_bytes, rate=connection.event_rate)
     except ProtocolError as exc:
         _error(connection, exc)
         return

@@ -104,7 +104,7 @@
       unacked = unacked.filter(function (f) { return f.id !== msg.id; });
     } else if (msg.type === 'error') {
       console.warn('[pywry] server error ' + msg.code + ': ' + msg.message);
-      if (msg.id && msg.code === 'unavailable') {
+      if (msg.id && (msg.code === 'unavailable' || msg.code === 'rate_limited')) {
         resendLater(msg.id);
       } else if (msg.id) {
         unacked = unacked.filter(function (f) { return f.id !== msg.id; });
@@ -114,7 +114,8 @@
   }
 
   function resendLater(id) {
-    // The server could not reach its state store: keep the frame and try again.
+    // Not taken (the state store was unreachable, or over the event rate): keep the
+    // frame and try again.
     setTimeout(function () {
       unacked.filter(function (f) { return f.id === id; }).forEach(sendFrame);
     }, 1000 + Math.random() * 1000);
@@ -123,7 +124,14 @@
   function connect() {
     if (stopped || !config.wsPath) return;
     setState('connecting');
-    socket = new WebSocket(socketUrl());
+    try {
+      socket = new WebSocket(socketUrl());
+    } catch (err) {  // refused before it started (a page policy): try again later
+      console.warn('[pywry] could not open the socket', err);
+      socket = null;
+      retry();
+      return;
+    }
     socket.onopen = function () {
       socket.send(JSON.stringify({
         type: 'hello', lastSeq: lastSeq, viewer: viewerId, viewerSeq: lastVseq
@@ -150,11 +158,15 @@
         }
         return;
       }
-      setState('reconnecting');
-      var delay = Math.min(10000, 250 * Math.pow(2, attempt)) * (0.75 + Math.random() / 2);
-      attempt += 1;
-      setTimeout(connect, delay);
+      retry();
     };
+  }
+
+  function retry() {
+    setState('reconnecting');
+    var delay = Math.min(10000, 250 * Math.pow(2, attempt)) * (0.75 + Math.random() / 2);
+    attempt += 1;
+    setTimeout(connect, delay);
   }
 
   var api = {

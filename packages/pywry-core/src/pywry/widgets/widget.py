@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, overload
@@ -21,11 +22,27 @@ if TYPE_CHECKING:
     from pywry.toolbar import Toolbar
     from pywry.toolbar.session import ToolbarState
 
-__all__ = ["EVENT_PATTERN", "Widget", "validate_event_name"]
+__all__ = ["EVENT_PATTERN", "MAX_EVENT_BYTES", "Widget", "validate_event_name"]
 
 logger = logging.getLogger("pywry.widget")
 
 AlertKind = Literal["info", "success", "warning", "error", "confirm"]
+#: Largest event a widget sends (its JSON), in bytes: each is logged for replay and
+#: sent to every viewer, so bigger data belongs in a route or the widget's data.
+MAX_EVENT_BYTES = 4 * 1024 * 1024
+
+
+def _jsonable_event_data(event: str, data: Any) -> Any:
+    """``data`` as plain JSON types; :class:`InvalidEventError` (a ``ValueError``) if its
+    JSON is over :data:`MAX_EVENT_BYTES`."""
+    text = _json.dumps(data)
+    if len(text) > MAX_EVENT_BYTES:  # ASCII-only JSON: characters are bytes
+        raise InvalidEventError(
+            f"Event {event!r} carries {len(text):,} bytes of JSON; the limit is "
+            f"{MAX_EVENT_BYTES:,} (pywry.widgets.widget.MAX_EVENT_BYTES). Serve large "
+            "data from a route of your app (or a data widget's update) and send its URL"
+        )
+    return json.loads(text)
 
 
 class Widget:
@@ -185,7 +202,7 @@ class Widget:
     def _outbound(self, event: str, data: Any) -> tuple[Sink, Any] | None:
         """The sink and JSON payload of an outgoing event; ``None`` before the server starts."""
         validate_event_name(event)
-        payload = _json.to_jsonable(data)
+        payload = _jsonable_event_data(event, data)
         sink = self._runtime.sink
         if sink is None:
             logger.debug("%r on %r before the server started: dropped", event, self._label)
