@@ -40,6 +40,8 @@ PYWRY_APP = APPS / "pywry_app.py"
 ECHO_APP = APPS / "echo_ws.py"
 QUICKSTART = HERE.parent / "examples" / "quickstart.py"
 QUIET = {"PYWRY_SERVER__ACCESS_LOG": "false", "PYWRY_SERVER__LOG_LEVEL": "warning"}
+#: A load client sends far faster than a person: lift the per-socket event rate limit.
+UNLIMITED = {"PYWRY_SERVER__EVENT_RATE": "100000", "PYWRY_SERVER__EVENT_BURST": "100000"}
 
 
 @dataclass
@@ -82,6 +84,7 @@ def pywry_env(widgets: int, backend: str, redis: Server, workers: int = 1) -> di
     """Settings of a PyWry server: backend, worker count, ``widgets`` boards and charts."""
     env = {
         **QUIET,
+        **UNLIMITED,
         "PYWRY_SERVER__WORKERS": str(workers),
         "PYWRY_DEPLOY__STATE_BACKEND": backend,
         "BENCH_WIDGETS": str(widgets),

@@ -161,6 +161,8 @@ class ServerSettings(_Section):
     """Frames queued for one socket before it counts as too slow and is closed (4408)."""
     send_timeout: float = Field(10.0, gt=0, le=300)
     """Seconds one send to a socket may take before it counts as stalled and is closed."""
+    max_running_callbacks: int = Field(1000, ge=1, le=1_000_000)
+    """Browser events whose callbacks may run at once per worker; more get 'unavailable'."""
     # -- browser-facing security (docs/security.md) ------------------------------------
     frame_ancestors: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["'none'"])
     """Who may put PyWry pages in a frame: 'none' (default), 'self' and origins."""

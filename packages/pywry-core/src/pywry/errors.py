@@ -10,6 +10,7 @@ The hierarchy::
     │   ├── WidgetNotFoundError       no widget with that label exists
     │   └── InvalidEventError         an event name or payload is not acceptable
     ├── ViewerStateError              ``ctx.state`` got a value it cannot keep
+    ├── OutboxFullError               widget updates pile up faster than they are sent
     ├── OptionalDependencyError       a user-side library (plotly, pandas) is missing
     └── BackendError                  the state backend failed
         └── BackendUnavailableError   the backend cannot be reached right now
@@ -24,6 +25,7 @@ __all__ = [
     "ConfigurationError",
     "InvalidEventError",
     "OptionalDependencyError",
+    "OutboxFullError",
     "PyWryError",
     "ServerNotInstalledError",
     "ViewerStateError",
@@ -90,3 +92,7 @@ class BackendUnavailableError(BackendError):
 
 class ViewerStateError(PyWryError, ValueError):
     """A viewer's ``ctx.state`` would exceed its size limit or hold a non-JSON value."""
+
+
+class OutboxFullError(PyWryError, RuntimeError):
+    """Too many widget updates wait for the server loop (see ``pywry.runtime.OUTBOX_LIMIT``)."""

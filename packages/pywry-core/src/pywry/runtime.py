@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from pywry.context import Viewer, ViewerState
-from pywry.errors import ViewerStateError
+from pywry.errors import OutboxFullError, ViewerStateError
 
 if TYPE_CHECKING:
     from pywry.state.records import WidgetRecord
@@ -28,6 +28,10 @@ __all__ = ["Runtime", "Sink", "current_runtime"]
 
 logger = logging.getLogger("pywry.runtime")
 T = TypeVar("T")
+#: Widget updates waiting for the server loop before ``schedule`` pushes back.
+OUTBOX_LIMIT = 10_000
+#: How long a thread waits for room in a full outbox before it gets an error.
+_OUTBOX_WAIT = 30.0
 
 
 class Sink(Protocol):
@@ -81,6 +85,8 @@ class Runtime:
         self._sink: Sink | None = None
         self._queue: asyncio.Queue[Callable[[], Awaitable[None]]] | None = None
         self._pump: asyncio.Task[None] | None = None
+        self._queued = 0  # jobs in the outbox (bounded by OUTBOX_LIMIT)
+        self._room = threading.Condition()
         self.executor = ThreadPoolExecutor(thread_name_prefix="pywry-callback")
         #: One state object per viewer while callbacks of that viewer run here.
         self._viewer_states: weakref.WeakValueDictionary[str, ViewerState] = (
@@ -168,6 +174,7 @@ class Runtime:
     async def attach(self, sink: Sink) -> None:
         """Called by the server on start-up, on its event loop."""
         self._sink = sink
+        self._queued = 0
         self._queue = asyncio.Queue()
         self._pump = asyncio.create_task(self._run_queue(self._queue), name="pywry-outbox")
 
@@ -189,16 +196,31 @@ class Runtime:
                 logger.exception("Delivering a widget update failed")
             finally:
                 queue.task_done()
+                with self._room:
+                    self._queued -= 1
+                    self._room.notify()
 
     def schedule(self, job: Callable[[], Awaitable[None]]) -> bool:
         """Queue ``job`` on the server loop, in call order, from any thread.
 
-        Returns ``False`` (and drops the job) when no server is running.
+        Returns ``False`` (and drops the job) when no server is running. At most
+        :data:`OUTBOX_LIMIT` jobs wait: beyond that a thread waits for room (up to 30 s)
+        and code on the loop gets :class:`~pywry.errors.OutboxFullError` at once.
         """
         sink, queue = self._sink, self._queue
         if sink is None or queue is None:
             return False
-        if _on_loop(sink.loop):
+        on_loop = _on_loop(sink.loop)
+        with self._room:
+            if self._queued >= OUTBOX_LIMIT and not on_loop:
+                self._room.wait_for(lambda: self._queued < OUTBOX_LIMIT, _OUTBOX_WAIT)
+            if self._queued >= OUTBOX_LIMIT:
+                raise OutboxFullError(
+                    f"{self._queued} widget updates are waiting to be sent (the limit is "
+                    f"{OUTBOX_LIMIT}): the server cannot keep up; send fewer, larger updates"
+                )
+            self._queued += 1
+        if on_loop:
             queue.put_nowait(job)
         else:
             sink.loop.call_soon_threadsafe(queue.put_nowait, job)

@@ -12,18 +12,36 @@ if TYPE_CHECKING:
     from pywry_server.messages import ViewerRef
     from pywry_server.tasks import TaskSet
 
-__all__ = ["Dispatcher"]
+__all__ = ["Dispatcher", "WorkerBusy"]
+
+
+class WorkerBusy(Exception):
+    """This worker already runs as many callbacks as it may; the page resends later."""
 
 
 class Dispatcher:
-    """Runs the callbacks of the widgets this worker defines (never waits for them)."""
+    """Runs the callbacks of the widgets this worker defines (never waits for them).
 
-    def __init__(self, runtime: Runtime, tasks: TaskSet) -> None:
+    At most ``max_running`` events' callbacks run at once; :meth:`check_room` lets
+    inbound routing turn the next one away (the page resends it) instead of queueing
+    without bound.
+    """
+
+    def __init__(self, runtime: Runtime, tasks: TaskSet, *, max_running: int) -> None:
         self._runtime = runtime
         self._tasks = tasks
+        self._max_running = max_running
 
     def defines(self, label: str) -> bool:
         return self._runtime.get(label) is not None
+
+    def check_room(self) -> None:
+        """Raise :class:`WorkerBusy` when the limit of running callbacks is reached."""
+        if self._tasks.running >= self._max_running:
+            raise WorkerBusy(
+                f"{self._tasks.running} callbacks are running on this worker (the limit is "
+                f"{self._max_running}, PYWRY_SERVER__MAX_RUNNING_CALLBACKS); resend shortly"
+            )
 
     def run_here(
         self,

@@ -36,6 +36,8 @@ class InboundRouter:
         self, connection: Connection, event: str, data: Any, frame_id: str | None
     ) -> Status:
         label = connection.label
+        if self._dispatcher.defines(label):
+            self._dispatcher.check_room()  # before the claim: a refused frame may come again
         if frame_id is not None:
             key = f"in:{label}:{connection.client_id}:{frame_id}"
             if not await self._backend.events.claim(key, ttl=self._dedupe_ttl):

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 from pywry._retry import backoff
 from pywry.errors import BackendUnavailableError
 
-from pywry_server.connection import Envelope
 from pywry_server.messages import (
     WIDGETS_CHANNEL,
     Closed,
@@ -86,20 +85,15 @@ class Outbound:
     async def emit_to_viewer(self, viewer_id: str, label: str, event: str, data: Any) -> None:
         """Log the event in the viewer's own log (getting its number), then deliver it.
 
-        The socket of that viewer gets it directly when this worker holds it, else
-        through the bus; a page that reconnects anywhere replays it from the log.
+        It goes out on the bus, so the viewer's socket gets it on whichever worker holds
+        it (a page reconnecting elsewhere may briefly have two); a page that reconnects
+        later replays it from the log.
         """
         message: Message = {"type": "event", "event": event, "data": data, "label": label}
         log_id = viewer_log(viewer_id)
         seq = await self._append_retrying(log_id, message)
         logged = {**message, "seq": seq}
-        local = [c for c in self._sockets.of_viewer(viewer_id) if c.is_open_or_starting()]
-        if local:
-            envelope = Envelope(logged)
-            for connection in local:
-                connection.deliver(envelope, "vseq")
-            return
-        try:
+        try:  # every worker's listener hands it to its sockets of that viewer (this one too)
             await self._backend.events.publish(
                 WIDGETS_CHANNEL, DeliverToViewer(viewer=viewer_id, message=logged).wire()
             )

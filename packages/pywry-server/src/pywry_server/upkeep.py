@@ -123,10 +123,10 @@ class Upkeep:
     async def _sync_viewers(self) -> None:
         """Open pages keep their viewers alive; their logs catch up what the bus lost."""
         for connection in self._sockets.all():
-            viewer_id, log_id = connection.viewer_id, connection.viewer_log
-            if viewer_id is None or log_id is None:
+            viewer, log_id = connection.viewer, connection.viewer_log
+            if viewer is None or log_id is None:
                 continue
-            await self._viewers.touch(viewer_id)
+            await self._viewers.keep(viewer)
             connection.sync(await self._backend.events.last_seq(log_id), "vseq")
 
     async def _still_available(self, label: str, alive: set[str]) -> bool:

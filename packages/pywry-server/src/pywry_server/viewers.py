@@ -97,9 +97,11 @@ class ViewerDirectory:
     async def save_state(self, viewer: ViewerRef, state: dict[str, Any]) -> None:
         await self._store(viewer, state)
 
-    async def touch(self, viewer_id: str) -> bool:
-        """Renew a viewer whose page is still open; ``False`` if it expired."""
-        return await self._sessions.touch(_RECORD_PREFIX + viewer_id, ttl=self._ttl)
+    async def keep(self, viewer: ViewerRef) -> None:
+        """Renew a viewer whose page is still open; write it again if the backend lost it
+        (a restart with no data), so the page's next reconnect is still its own."""
+        if not await self._sessions.touch(_RECORD_PREFIX + viewer.viewer_id, ttl=self._ttl):
+            await self._store(viewer, {})
 
     async def _store(self, viewer: ViewerRef, state: dict[str, Any]) -> None:
         record = SessionRecord(
@@ -147,7 +149,8 @@ def _header(scope: Scope, name: bytes) -> bytes:
 
 
 def _has_cookie(scope: Scope) -> bool:
-    return ANON_COOKIE.encode() + b"=" in _header(scope, b"cookie")
+    """A usable anonymous session cookie (one the server could have issued)."""
+    return anonymous_session(_header(scope, b"cookie").decode("latin-1")) != ""
 
 
 def _forwarded_https(scope: Scope) -> bool:

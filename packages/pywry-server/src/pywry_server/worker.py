@@ -77,7 +77,7 @@ class Worker:
         tasks = TaskSet(group)
         sockets = SocketRegistry(backend.connections, worker_id, ttl=deploy.connection_ttl)
         availability = Availability(runtime, backend, worker_id)
-        dispatcher = Dispatcher(runtime, tasks)
+        dispatcher = Dispatcher(runtime, tasks, max_running=settings.server.max_running_callbacks)
         viewers = ViewerDirectory(backend.sessions, ttl=deploy.session_ttl)
         outbound = Outbound(settings, backend, sockets, viewers, worker_id)
         sweep = None if sweep_sessions is None else (lambda: sweep_sessions(sockets))

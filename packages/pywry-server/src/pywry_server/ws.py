@@ -18,6 +18,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from pywry_server.auth import close_unauthorized, current_session, session_still_valid
 from pywry_server.codes import CloseCode, ErrorCode
 from pywry_server.connection import Connection
+from pywry_server.dispatch import WorkerBusy
 from pywry_server.limits import EventRate, clip
 from pywry_server.origins import origin_allowed
 from pywry_server.protocol import Event, Hello, Ping, ProtocolError, parse_frame
@@ -225,7 +226,7 @@ async def _handle(worker: Worker, connection: Connection, text: str | None, max_
                 close_unauthorized(connection)
                 raise WebSocketDisconnect(CloseCode.UNAUTHORIZED)
             status = await worker.inbound.receive(connection, frame.event, frame.data, frame.id)
-        except BackendUnavailableError as exc:
+        except (BackendUnavailableError, WorkerBusy) as exc:  # not taken: the page resends it
             _error(connection, ProtocolError(ErrorCode.UNAVAILABLE, str(exc), frame.id))
             return
         except BackendError as exc:  # the store answered with an error: report, keep the socket

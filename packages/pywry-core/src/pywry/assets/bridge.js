@@ -28,6 +28,7 @@
   var stopped = false;
   var pingTimer = null;
   var clientId = randomId();
+  var refusal = null;        // the code of the last error frame before a close
 
   function randomId() {
     var bytes = new Uint8Array(8);
@@ -109,6 +110,7 @@
       } else if (msg.id) {
         unacked = unacked.filter(function (f) { return f.id !== msg.id; });
       }
+      refusal = msg.code;
       dispatch('pywry:error', msg);
     }
   }
@@ -154,7 +156,9 @@
         stopped = true;
         setState('closed');
         if (ev.code === 4403 || !document.getElementById('pywry-unavailable')) {
-          showUnavailable(ev.code === 4404 ? 'This widget is no longer available.' : 'Access denied.');
+          showUnavailable(ev.code === 4404 ? 'This widget is no longer available.'
+            : refusal === 'forbidden_viewer' ? 'This page has expired. Reload the page.'
+            : 'Access denied.');
         }
         return;
       }

@@ -8,11 +8,18 @@ backend's ``publish``, the SQLite backend's poller) hand each message to
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Iterable
 
 from pywry.state.base import Subscription
 
-__all__ = ["QueueSubscription"]
+__all__ = ["QUEUE_LIMIT", "QueueSubscription"]
+
+logger = logging.getLogger("pywry.state")
+#: Messages a subscription holds before it drops the oldest (a subscriber that stopped
+#: reading must not grow the process without bound; the server's upkeep re-reads
+#: logged events a dropped message carried).
+QUEUE_LIMIT = 10_000
 
 
 class QueueSubscription(Subscription):
@@ -28,23 +35,37 @@ class QueueSubscription(Subscription):
         on_close: Callable[[QueueSubscription], None] | None = None,
     ) -> None:
         self.channels = frozenset(channels)
-        self._queue: asyncio.Queue[tuple[str, str] | None] = asyncio.Queue()
+        self._queue: asyncio.Queue[tuple[str, str] | None] = asyncio.Queue(QUEUE_LIMIT)
         self._on_close = on_close
         self._closed = False
+        self.dropped = 0
 
     def put(self, channel: str, text: str) -> None:
         """Deliver one message (JSON text) published on ``channel``."""
         if not self._closed:
-            self._queue.put_nowait((channel, text))
+            self._force((channel, text))
 
     def end(self) -> None:
         """Stop the subscriber's iteration after the messages already queued."""
-        self._queue.put_nowait(None)
+        self._force(None)
+
+    def _force(self, item: tuple[str, str] | None) -> None:
+        """Queue ``item``, dropping the oldest message when the queue is full."""
+        if self._queue.full():
+            self._queue.get_nowait()
+            self.dropped += 1
+            if self.dropped == 1 or self.dropped % 1000 == 0:
+                logger.warning(
+                    "A bus subscriber is %d messages behind: dropped %d oldest so far",
+                    QUEUE_LIMIT,
+                    self.dropped,
+                )
+        self._queue.put_nowait(item)
 
     async def _next(self) -> tuple[str, str]:
         item = await self._queue.get()
         if item is None:
-            self._queue.put_nowait(None)
+            self._force(None)
             raise StopAsyncIteration
         return item
 
