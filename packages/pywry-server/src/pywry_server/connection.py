@@ -260,6 +260,9 @@ class Connection:
             if stream is None:
                 return
             if self.state is ConnectionState.CONNECTING:
+                if len(stream.held) >= self._queue.maxsize:  # held as long as a full queue
+                    self._abandon()
+                    return
                 stream.held.append(item.envelope)
             else:
                 await self._accept(stream, item.envelope)
