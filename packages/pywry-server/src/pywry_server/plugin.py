@@ -7,6 +7,9 @@ from typing import TYPE_CHECKING, Any
 from pywry._startup import startup_line
 from pywry.errors import BackendUnavailableError
 
+from pywry_server.app import create_app
+from pywry_server.runner import WorkersFailed, run
+
 if TYPE_CHECKING:
     from fastapi import FastAPI
     from pywry.config import PyWrySettings
@@ -23,15 +26,11 @@ class DefaultServer:
     def create_app(
         *, settings: PyWrySettings, backend_cls: type[StateBackend], runtime: Runtime
     ) -> FastAPI:
-        from pywry_server.app import create_app
-
         return create_app(settings=settings, backend_cls=backend_cls, runtime=runtime)
 
     @staticmethod
     def run(app: Any, *, settings: PyWrySettings) -> None:
         """Serve ``app``; a start-up failure exits (status 1) with one line, no traceback."""
-        from pywry_server.runner import WorkersFailed, run
-
         try:
             run(app, settings=settings)
         except (WorkersFailed, BackendUnavailableError) as exc:
