@@ -19,6 +19,12 @@ Files use the same nesting as the variables::
 
 A malformed file or a bad value raises :class:`~pywry.errors.ConfigurationError`
 naming the file or the environment variable.
+
+State backends add their own fields to the ``deploy`` section: a backend class names a
+pydantic model in ``settings_model`` and its fields are read like PyWry's own (same
+sources, same precedence, errors naming ``PYWRY_DEPLOY__<FIELD>``). Every installed
+backend's fields are read, so ``deploy.redis_url`` exists whenever pywry-state-redis is
+installed; a backend gets its own typed model with :meth:`DeploySettings.backend_settings`.
 """
 
 from __future__ import annotations
@@ -28,17 +34,19 @@ import os
 import re
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self, TypeVar
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     SecretStr,
     ValidationError,
     field_validator,
     model_validator,
 )
+from pydantic_core import InitErrorDetails, PydanticCustomError
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -46,6 +54,7 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from pywry import _plugins
 from pywry.errors import ConfigurationError
 
 __all__ = [
@@ -62,6 +71,7 @@ __all__ = [
 ENV_PREFIX = "PYWRY_"
 ENV_DELIMITER = "__"
 LogLevel = Literal["critical", "error", "warning", "info", "debug", "trace"]
+M = TypeVar("M", bound=BaseModel)
 
 
 def env_var_for(*loc: str | int) -> str:
@@ -236,20 +246,19 @@ class ServerSettings(_Section):
 
 
 class DeploySettings(_Section):
-    """``PYWRY_DEPLOY__*``: the state backend and multi-worker behaviour."""
+    """``PYWRY_DEPLOY__*``: the state backend and multi-worker behaviour.
+
+    Plus the fields of every installed state backend's ``settings_model`` (see the
+    module docstring); any other key is an error.
+    """
+
+    model_config = ConfigDict(extra="allow")
+    _backends: dict[type[BaseModel], BaseModel] = PrivateAttr(default_factory=dict)
 
     enabled: bool = False
     """Deploy mode on (also set by get_server_app() and pywry serve)."""
     state_backend: str = "memory"
     """State backend, by entry-point name: memory, sqlite, redis, ..."""
-    sqlite_path: str = "~/.config/pywry/pywry.db"
-    """Database file of the sqlite backend."""
-    redis_url: str = "redis://localhost:6379/0"
-    """Connection URL of the redis backend."""
-    redis_prefix: str = "pywry"
-    """Key namespace in Redis."""
-    redis_pool_size: int = Field(10, ge=1, le=100)
-    """Connections in the Redis pool (1-100)."""
     widget_ttl: int = Field(86400, ge=1)
     """Seconds a widget lives after its last use."""
     connection_ttl: int = Field(300, ge=1)
@@ -271,24 +280,109 @@ class DeploySettings(_Section):
             raise ValueError("must name a state backend such as 'memory', 'sqlite' or 'redis'")
         return name
 
-    @field_validator("redis_url")
-    @classmethod
-    def _redis_scheme(cls, value: str) -> str:
-        if not value.startswith(("redis://", "rediss://", "unix://")):
-            raise ValueError("must start with redis://, rediss:// or unix://")
-        return value
-
-    @field_validator("redis_prefix")
-    @classmethod
-    def _redis_prefix(cls, value: str) -> str:
-        if not value or any(c.isspace() for c in value):
-            raise ValueError("must be a non-empty key prefix without spaces")
-        return value
-
     @field_validator("worker_id")
     @classmethod
     def _worker_id(cls, value: str | None) -> str | None:
         return value.strip() or None if value is not None else None
+
+    @model_validator(mode="after")
+    def _read_backend_settings(self) -> Self:
+        """Validate the keys beyond PyWry's own against the backends' settings models."""
+        given = dict(self.__pydantic_extra__ or {})
+        models, unreadable = backend_settings_models()
+        owners: dict[str, str] = {}
+        errors: list[InitErrorDetails] = []
+        for backend, model in models.items():
+            for field in model.model_fields:
+                owner = "PyWry" if field in type(self).model_fields else owners.get(field)
+                if owner is not None:
+                    raise ConfigurationError(
+                        f"{env_var_for('deploy', field)} is declared by the state backend "
+                        f"{backend!r} and by {owner}; a backend's fields start with its name"
+                    )
+                owners[field] = f"the state backend {backend!r}"
+            try:
+                section = model.model_validate(
+                    {k: given[k] for k in model.model_fields if k in given}
+                )
+            except ValidationError as exc:
+                errors.extend(_line_errors(exc))
+                continue
+            self._backends[model] = section
+        for key in sorted(given.keys() - owners.keys()):
+            errors.append(_unknown_key(key, given[key], sorted(owners), unreadable))
+        if errors:
+            raise ValidationError.from_exception_data(type(self).__name__, errors)
+        self.__pydantic_extra__ = {
+            field: getattr(section, field)
+            for section in self._backends.values()
+            for field in type(section).model_fields
+        }
+        return self
+
+    def backend_settings(self, model: type[M]) -> M:
+        """The settings a state backend declared (its ``settings_model``), read from here.
+
+        ``PyWrySettings().deploy.backend_settings(RedisSettings).redis_url``. Raises
+        :class:`~pywry.errors.ConfigurationError` naming the variable of a bad value.
+        """
+        section = self._backends.get(model)
+        if isinstance(section, model):
+            return section
+        given = self.__pydantic_extra__ or {}
+        try:
+            found = model.model_validate({k: given[k] for k in model.model_fields if k in given})
+        except ValidationError as exc:
+            raise _configuration_error(exc, prefix=("deploy",)) from None
+        self._backends[model] = found
+        return found
+
+
+def backend_settings_models() -> tuple[dict[str, type[BaseModel]], list[str]]:
+    """``settings_model`` of every installed or registered backend that declares one.
+
+    Also the names of installed backends that failed to import (their settings are
+    unknown; selecting one fails in :func:`pywry.registry.load_state_backend` with the
+    real ``ImportError``).
+    """
+    classes: dict[str, object] = {}
+    unreadable: list[str] = []
+    for name, entry in _plugins.installed(_plugins.BACKEND_GROUP).items():
+        try:
+            classes[name] = entry.load()
+        except ImportError:
+            unreadable.append(name)
+    classes.update(_plugins.registered(_plugins.BACKEND_GROUP))
+    models: dict[str, type[BaseModel]] = {}
+    for name, cls in sorted(classes.items()):
+        model = getattr(cls, "settings_model", None)
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            models[name] = model
+    return models, sorted(unreadable)
+
+
+def _line_errors(exc: ValidationError) -> list[InitErrorDetails]:
+    """``exc``'s errors, re-raisable as they are (message kept, location kept)."""
+    return [
+        {
+            "type": PydanticCustomError(error["type"], error["msg"]),
+            "loc": error["loc"],
+            "input": error["input"],
+        }
+        for error in exc.errors()
+    ]
+
+
+def _unknown_key(key: str, value: Any, known: list[str], unreadable: list[str]) -> InitErrorDetails:
+    hint = f"; the installed state backends' settings are {', '.join(known)}" if known else ""
+    if unreadable:
+        hint += f" (backends that failed to import: {', '.join(unreadable)})"
+    message = "not a setting of PyWry or of any installed state backend" + hint
+    return {
+        "type": PydanticCustomError("extra_forbidden", message),
+        "loc": (key,),
+        "input": value,
+    }
 
 
 def config_files(cwd: Path | None = None) -> list[tuple[Path, tuple[str, ...]]]:
@@ -413,6 +507,17 @@ def _describe(error: Any, files: _FileSource | None) -> str:
     return f"{where}{shown}: {message}"
 
 
+def _configuration_error(
+    exc: ValidationError, *, prefix: tuple[str, ...] = ()
+) -> ConfigurationError:
+    """One error naming each bad variable (and the file that set it)."""
+    files = _last_file_source[0] if _last_file_source else None
+    lines = [_describe({**error, "loc": (*prefix, *error["loc"])}, files) for error in exc.errors()]
+    if len(lines) == 1:  # the common case reads as one line
+        return ConfigurationError(f"Invalid PyWry setting {lines[0]}")
+    return ConfigurationError("Invalid PyWry settings:\n  " + "\n  ".join(lines))
+
+
 def load_settings(**overrides: Any) -> PyWrySettings:
     """Read the settings, raising :class:`ConfigurationError` that names each bad variable.
 
@@ -421,11 +526,7 @@ def load_settings(**overrides: Any) -> PyWrySettings:
     try:
         return PyWrySettings(**overrides)
     except ValidationError as exc:
-        files = _last_file_source[0] if _last_file_source else None
-        lines = [_describe(error, files) for error in exc.errors()]
-        if len(lines) == 1:  # the common case reads as one line
-            raise ConfigurationError(f"Invalid PyWry setting {lines[0]}") from None
-        raise ConfigurationError("Invalid PyWry settings:\n  " + "\n  ".join(lines)) from None
+        raise _configuration_error(exc) from None
     except ValueError as exc:
         # pydantic-settings raises SettingsError (a ValueError) for undecodable env JSON.
         raise ConfigurationError(f"Invalid PyWry settings: {exc}") from exc

@@ -35,6 +35,7 @@ KNOWN_DISTRIBUTIONS: dict[str, str] = {
     "sqlite": "pywry-state-sqlite",
 }
 
+
 def available_state_backends() -> list[str]:
     """Names of every installed or registered state backend, sorted."""
     return sorted(set(_plugins.installed(BACKEND_GROUP)) | set(_plugins.registered(BACKEND_GROUP)))

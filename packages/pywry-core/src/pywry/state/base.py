@@ -31,6 +31,8 @@ from enum import Enum
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
+from pydantic import BaseModel
+
 from pywry.state.records import ConnectionRecord, SessionRecord, WidgetRecord
 
 if TYPE_CHECKING:
@@ -372,6 +374,11 @@ class StateBackend(ABC):
     name: ClassVar[str]
     #: Declared capabilities; see :class:`Capability`.
     capabilities: ClassVar[frozenset[Capability]] = frozenset()
+    #: The backend's own settings, read from the ``deploy`` section like PyWry's
+    #: (``PYWRY_DEPLOY__<FIELD>``, ``[deploy]`` in config files); fields start with the
+    #: backend's name. :meth:`from_settings` gets them with
+    #: ``settings.deploy.backend_settings(model)``. ``None``: the backend has none.
+    settings_model: ClassVar[type[BaseModel] | None] = None
 
     widgets: WidgetStore
     sessions: SessionStore
