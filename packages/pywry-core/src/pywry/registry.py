@@ -8,7 +8,7 @@ registered there by pywry-core itself). Servers come from ``pywry.servers``.
 from __future__ import annotations
 
 import difflib
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from pywry import _plugins
 from pywry._hints import install_hint
@@ -16,10 +16,17 @@ from pywry._plugins import BACKEND_GROUP, SERVER_GROUP
 from pywry.errors import BackendNotFoundError, ConfigurationError, ServerNotInstalledError
 from pywry.state.base import StateBackend
 
+if TYPE_CHECKING:  # types only: core never imports FastAPI
+    from fastapi import FastAPI
+
+    from pywry.config import PyWrySettings
+    from pywry.runtime import Runtime
+
 __all__ = [
     "BACKEND_GROUP",
     "KNOWN_DISTRIBUTIONS",
     "SERVER_GROUP",
+    "ServerPlugin",
     "available_state_backends",
     "load_server",
     "load_state_backend",
@@ -34,6 +41,23 @@ KNOWN_DISTRIBUTIONS: dict[str, str] = {
     "redis": "pywry-state-redis",
     "sqlite": "pywry-state-sqlite",
 }
+
+
+@runtime_checkable
+class ServerPlugin(Protocol):
+    """What a ``pywry.servers`` entry point provides (``pywry_server.plugin.DefaultServer``).
+
+    :func:`pywry.inline.get_server_app` calls :meth:`create_app` and
+    :func:`pywry.inline.deploy` calls :meth:`run`.
+    """
+
+    def create_app(
+        self, *, settings: PyWrySettings, backend_cls: type[StateBackend], runtime: Runtime
+    ) -> FastAPI:
+        """The ASGI app of this process, serving ``runtime``'s widgets on the backend."""
+
+    def run(self, app: FastAPI | str, *, settings: PyWrySettings) -> None:
+        """Serve ``app`` (or the import string of one) until interrupted."""
 
 
 def available_state_backends() -> list[str]:
@@ -97,7 +121,7 @@ def _not_found_message(key: str, installed: list[str]) -> str:
     )
 
 
-def load_server(name: str = "default") -> Any:
+def load_server(name: str = "default") -> ServerPlugin:
     """The server plugin registered under ``name`` in ``pywry.servers``."""
     found = _plugins.installed(SERVER_GROUP)
     if name not in found:
@@ -109,9 +133,14 @@ def load_server(name: str = "default") -> Any:
             f"No PyWry server named {name!r}; installed: {', '.join(sorted(found))}"
         )
     try:
-        return found[name].load()
+        server: object = found[name].load()
     except ImportError as exc:
         raise ServerNotInstalledError(
             f"The PyWry server {name!r} failed to import ({exc}). "
             f"Reinstall it: {install_hint('pywry-server', reinstall=True)}"
         ) from exc
+    if not isinstance(server, ServerPlugin):
+        raise ConfigurationError(
+            f"The PyWry server {name!r} ({found[name].value}) lacks create_app() or run()"
+        )
+    return server

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pywry._startup import startup_line
 from pywry.errors import BackendUnavailableError
+from pywry.registry import ServerPlugin
 
 from pywry_server.app import create_app
 from pywry_server.runner import WorkersFailed, run
@@ -29,9 +30,13 @@ class DefaultServer:
         return create_app(settings=settings, backend_cls=backend_cls, runtime=runtime)
 
     @staticmethod
-    def run(app: Any, *, settings: PyWrySettings) -> None:
+    def run(app: FastAPI | str, *, settings: PyWrySettings) -> None:
         """Serve ``app``; a start-up failure exits (status 1) with one line, no traceback."""
         try:
             run(app, settings=settings)
         except (WorkersFailed, BackendUnavailableError) as exc:
             raise SystemExit(startup_line(exc)) from None
+
+
+#: What the entry point holds, checked by the type checker against what core calls.
+_PLUGIN: ServerPlugin = DefaultServer
