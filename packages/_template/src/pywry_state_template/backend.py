@@ -125,14 +125,6 @@ class _Connections(base.ConnectionRouter):
     async def _get(self, connection_id: str) -> dict[str, str] | None:
         return self.store.read("connections", connection_id)
 
-    async def _of_widget(self, widget_id: str) -> list[dict[str, str]]:
-        rows = self.store.rows("connections").values()
-        return [row for row in rows if row["widget_id"] == widget_id]
-
-    async def _of_worker(self, worker_id: str) -> list[dict[str, str]]:
-        rows = self.store.rows("connections").values()
-        return [row for row in rows if row["worker_id"] == worker_id]
-
     async def _set_owner(self, widget_id: str, worker_id: str, ttl: float) -> None:
         self.store.write("owners", widget_id, worker_id, ttl)
 

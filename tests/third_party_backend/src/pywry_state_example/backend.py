@@ -72,15 +72,6 @@ class _Connections(_Prefixed, state.ConnectionRouter):
     async def _refresh(self, connection_id: str, ttl: float) -> bool:
         return await self._touch(connection_id, ttl)
 
-    def _where(self, field: str, value: str) -> list[dict[str, str]]:
-        return [fields for _, fields in self.space.scan(self.prefix) if fields[field] == value]
-
-    async def _of_widget(self, widget_id: str) -> list[dict[str, str]]:
-        return self._where("widget_id", widget_id)
-
-    async def _of_worker(self, worker_id: str) -> list[dict[str, str]]:
-        return self._where("worker_id", worker_id)
-
     async def _set_owner(self, widget_id: str, worker_id: str, ttl: float) -> None:
         self.space.put(f"owner:{widget_id}", worker_id, ttl)
 

@@ -174,14 +174,6 @@ class ConnectionRouter(ABC):
         fields = await self._get(connection_id)
         return None if fields is None else ConnectionRecord.from_fields(fields)
 
-    async def connections_of(self, widget_id: str) -> list[ConnectionRecord]:
-        """Live connections viewing ``widget_id``, on any worker."""
-        return [ConnectionRecord.from_fields(f) for f in await self._of_widget(widget_id)]
-
-    async def connections_on(self, worker_id: str) -> list[ConnectionRecord]:
-        """Live connections held by ``worker_id``."""
-        return [ConnectionRecord.from_fields(f) for f in await self._of_worker(worker_id)]
-
     async def set_owner(self, widget_id: str, worker_id: str, *, ttl: float) -> None:
         """Record that ``worker_id`` holds the callbacks of ``widget_id``."""
         _check_id("widget_id", widget_id)
@@ -208,12 +200,6 @@ class ConnectionRouter(ABC):
 
     @abstractmethod
     async def _get(self, connection_id: str) -> dict[str, str] | None: ...
-
-    @abstractmethod
-    async def _of_widget(self, widget_id: str) -> list[dict[str, str]]: ...
-
-    @abstractmethod
-    async def _of_worker(self, worker_id: str) -> list[dict[str, str]]: ...
 
     @abstractmethod
     async def _set_owner(self, widget_id: str, worker_id: str, ttl: float) -> None: ...

@@ -98,15 +98,6 @@ class Widget:
 
         return register if fn is None else register(fn)
 
-    def handles(self, event: str) -> bool:
-        """Whether any callback is registered for ``event``."""
-        return bool(self._callbacks.get(event))
-
-    @property
-    def events(self) -> list[str]:
-        """Events that have callbacks."""
-        return sorted(self._callbacks)
-
     async def dispatch(
         self, event: str, data: Any, *, origin: str | None = None, viewer: Viewer | None = None
     ) -> int:
