@@ -98,6 +98,10 @@ class Widget:
 
         return register if fn is None else register(fn)
 
+    def handles(self, event: str) -> bool:
+        """Whether any callback is registered for ``event``."""
+        return bool(self._callbacks.get(event))
+
     async def dispatch(
         self, event: str, data: Any, *, origin: str | None = None, viewer: Viewer | None = None
     ) -> int:
