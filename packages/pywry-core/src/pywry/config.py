@@ -46,7 +46,6 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_core import InitErrorDetails, PydanticCustomError
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -54,13 +53,14 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
-from pywry import _plugins
+from pywry._backend_settings import backend_settings_models, read_backend_settings
 from pywry.errors import ConfigurationError
 
 __all__ = [
     "DeploySettings",
     "PyWrySettings",
     "ServerSettings",
+    "backend_settings_models",
     "config_files",
     "env_var_for",
     "file_origins",
@@ -289,30 +289,7 @@ class DeploySettings(_Section):
     def _read_backend_settings(self) -> Self:
         """Validate the keys beyond PyWry's own against the backends' settings models."""
         given = dict(self.__pydantic_extra__ or {})
-        models, unreadable = backend_settings_models()
-        owners: dict[str, str] = {}
-        errors: list[InitErrorDetails] = []
-        for backend, model in models.items():
-            for field in model.model_fields:
-                owner = "PyWry" if field in type(self).model_fields else owners.get(field)
-                if owner is not None:
-                    raise ConfigurationError(
-                        f"{env_var_for('deploy', field)} is declared by the state backend "
-                        f"{backend!r} and by {owner}; a backend's fields start with its name"
-                    )
-                owners[field] = f"the state backend {backend!r}"
-            try:
-                section = model.model_validate(
-                    {k: given[k] for k in model.model_fields if k in given}
-                )
-            except ValidationError as exc:
-                errors.extend(_line_errors(exc))
-                continue
-            self._backends[model] = section
-        for key in sorted(given.keys() - owners.keys()):
-            errors.append(_unknown_key(key, given[key], sorted(owners), unreadable))
-        if errors:
-            raise ValidationError.from_exception_data(type(self).__name__, errors)
+        self._backends = read_backend_settings(given, type(self).model_fields)
         self.__pydantic_extra__ = {
             field: getattr(section, field)
             for section in self._backends.values()
@@ -336,53 +313,6 @@ class DeploySettings(_Section):
             raise _configuration_error(exc, prefix=("deploy",)) from None
         self._backends[model] = found
         return found
-
-
-def backend_settings_models() -> tuple[dict[str, type[BaseModel]], list[str]]:
-    """``settings_model`` of every installed or registered backend that declares one.
-
-    Also the names of installed backends that failed to import (their settings are
-    unknown; selecting one fails in :func:`pywry.registry.load_state_backend` with the
-    real ``ImportError``).
-    """
-    classes: dict[str, object] = {}
-    unreadable: list[str] = []
-    for name, entry in _plugins.installed(_plugins.BACKEND_GROUP).items():
-        try:
-            classes[name] = entry.load()
-        except ImportError:
-            unreadable.append(name)
-    classes.update(_plugins.registered(_plugins.BACKEND_GROUP))
-    models: dict[str, type[BaseModel]] = {}
-    for name, cls in sorted(classes.items()):
-        model = getattr(cls, "settings_model", None)
-        if isinstance(model, type) and issubclass(model, BaseModel):
-            models[name] = model
-    return models, sorted(unreadable)
-
-
-def _line_errors(exc: ValidationError) -> list[InitErrorDetails]:
-    """``exc``'s errors, re-raisable as they are (message kept, location kept)."""
-    return [
-        {
-            "type": PydanticCustomError(error["type"], error["msg"]),
-            "loc": error["loc"],
-            "input": error["input"],
-        }
-        for error in exc.errors()
-    ]
-
-
-def _unknown_key(key: str, value: Any, known: list[str], unreadable: list[str]) -> InitErrorDetails:
-    hint = f"; the installed state backends' settings are {', '.join(known)}" if known else ""
-    if unreadable:
-        hint += f" (backends that failed to import: {', '.join(unreadable)})"
-    message = "not a setting of PyWry or of any installed state backend" + hint
-    return {
-        "type": PydanticCustomError("extra_forbidden", message),
-        "loc": (key,),
-        "input": value,
-    }
 
 
 def config_files(cwd: Path | None = None) -> list[tuple[Path, tuple[str, ...]]]:
