@@ -101,39 +101,6 @@ async def test_session_owner_claim_and_log_keys(
         assert await raw.pttl(f"{prefix}:{key}") > 0, key
 
 
-async def test_connection_indexes_do_not_outlive_their_connections(
-    backend: RedisBackend, raw: aioredis.Redis, prefix: str
-) -> None:
-    record = ConnectionRecord(connection_id="c1", widget_id="w", worker_id="k")
-    await backend.connections.register(record, ttl=0.2)
-    assert await raw.zrange(f"{prefix}:conns:widget:w", 0, -1) == ["c1"]
-    assert await raw.zrange(f"{prefix}:conns:worker:k", 0, -1) == ["c1"]
-    assert await raw.pttl(f"{prefix}:conns:widget:w") > 0
-
-    await eventually(
-        lambda: _gone(raw, f"{prefix}:conns:widget:w"), "the by-widget index to expire"
-    )
-    assert not await raw.exists(f"{prefix}:conns:worker:k")
-    assert not await raw.exists(f"{prefix}:conn:c1")
-
-
-async def test_moving_a_connection_updates_both_indexes(
-    backend: RedisBackend, raw: aioredis.Redis, prefix: str
-) -> None:
-    await backend.connections.register(
-        ConnectionRecord(connection_id="c1", widget_id="a", worker_id="k1"), ttl=HOUR
-    )
-    await backend.connections.register(
-        ConnectionRecord(connection_id="c1", widget_id="b", worker_id="k2"), ttl=HOUR
-    )
-    assert not await raw.exists(f"{prefix}:conns:widget:a")
-    assert not await raw.exists(f"{prefix}:conns:worker:k1")
-    assert [c.connection_id for c in await backend.connections.connections_of("b")] == ["c1"]
-    assert await backend.connections.unregister("c1")
-    assert not await raw.exists(f"{prefix}:conns:widget:b")
-    assert not await raw.exists(f"{prefix}:conns:worker:k2")
-
-
 async def test_a_foreign_value_under_a_key_is_a_backend_error(
     backend: RedisBackend, raw: aioredis.Redis, prefix: str
 ) -> None:
@@ -168,8 +135,6 @@ async def _workload(backend: RedisBackend) -> None:
         ConnectionRecord(connection_id="c", widget_id="w", worker_id="k"), ttl=HOUR
     )
     await backend.connections.refresh("c", ttl=HOUR)
-    await backend.connections.connections_of("w")
-    await backend.connections.connections_on("k")
     await backend.connections.set_owner("w", "k", ttl=HOUR)
     await backend.workers.heartbeat("k", ttl=HOUR)
     await backend.workers.alive()
@@ -192,8 +157,6 @@ async def test_every_key_is_under_the_prefix_and_expires(
     assert sorted(keys) == [
         "app1:claim:once",
         "app1:conn:c",
-        "app1:conns:widget:w",
-        "app1:conns:worker:k",
         "app1:log:w",
         "app1:owner:w",
         "app1:seq:w",

@@ -15,12 +15,27 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Self
 
+from pydantic import BaseModel, ConfigDict
 from pywry.state import base
 
 if TYPE_CHECKING:
     from pywry.config import PyWrySettings
 
-__all__ = ["Store", "TemplateBackend"]
+__all__ = ["Store", "TemplateBackend", "TemplateSettings"]
+
+
+class TemplateSettings(BaseModel):
+    """Your backend's own settings: ``PYWRY_DEPLOY__TEMPLATE_*`` or ``[deploy]`` in a file.
+
+    PyWry reads them with its own (same sources, same errors naming the variable).
+    Start every field with the backend's name; each docstring is shown by
+    ``pywry config show``.
+    """
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    template_url: str | None = None
+    """Where your store listens (none: in this process)."""
 
 
 @dataclass
@@ -109,14 +124,6 @@ class _Connections(base.ConnectionRouter):
 
     async def _get(self, connection_id: str) -> dict[str, str] | None:
         return self.store.read("connections", connection_id)
-
-    async def _of_widget(self, widget_id: str) -> list[dict[str, str]]:
-        rows = self.store.rows("connections").values()
-        return [row for row in rows if row["widget_id"] == widget_id]
-
-    async def _of_worker(self, worker_id: str) -> list[dict[str, str]]:
-        rows = self.store.rows("connections").values()
-        return [row for row in rows if row["worker_id"] == worker_id]
 
     async def _set_owner(self, widget_id: str, worker_id: str, ttl: float) -> None:
         self.store.write("owners", widget_id, worker_id, ttl)
@@ -217,8 +224,10 @@ class TemplateBackend(base.StateBackend):
     name = "template"
     #: Add Capability.SHARED / Capability.PERSISTENT when your store provides them.
     capabilities = frozenset()
+    settings_model = TemplateSettings
 
-    def __init__(self, store: Store | None = None) -> None:
+    def __init__(self, store: Store | None = None, *, url: str | None = None) -> None:
+        self.url = url
         self.store = store or Store()
         self.widgets = _Widgets(self.store)
         self.sessions = _Sessions(self.store)
@@ -228,9 +237,9 @@ class TemplateBackend(base.StateBackend):
 
     @classmethod
     def from_settings(cls, settings: PyWrySettings) -> Self:
-        # Read your options here: settings.deploy.* for PyWry's own, and your own
-        # environment variables (e.g. PYWRY_TEMPLATE_URL) for anything else.
-        return cls()
+        # settings.deploy.* are PyWry's own (widget_ttl, ...); yours come typed:
+        own = settings.deploy.backend_settings(TemplateSettings)
+        return cls(url=own.template_url)
 
     async def start(self) -> None:
         """Connect, create tables, start sweepers; must be idempotent."""

@@ -19,6 +19,12 @@ Files use the same nesting as the variables::
 
 A malformed file or a bad value raises :class:`~pywry.errors.ConfigurationError`
 naming the file or the environment variable.
+
+State backends add their own fields to the ``deploy`` section: a backend class names a
+pydantic model in ``settings_model`` and its fields are read like PyWry's own (same
+sources, same precedence, errors naming ``PYWRY_DEPLOY__<FIELD>``). Every installed
+backend's fields are read, so ``deploy.redis_url`` exists whenever pywry-state-redis is
+installed; a backend gets its own typed model with :meth:`DeploySettings.backend_settings`.
 """
 
 from __future__ import annotations
@@ -28,12 +34,13 @@ import os
 import re
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self, TypeVar
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     SecretStr,
     ValidationError,
     field_validator,
@@ -46,12 +53,14 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from pywry._backend_settings import backend_settings_models, read_backend_settings
 from pywry.errors import ConfigurationError
 
 __all__ = [
     "DeploySettings",
     "PyWrySettings",
     "ServerSettings",
+    "backend_settings_models",
     "config_files",
     "env_var_for",
     "file_origins",
@@ -62,6 +71,7 @@ __all__ = [
 ENV_PREFIX = "PYWRY_"
 ENV_DELIMITER = "__"
 LogLevel = Literal["critical", "error", "warning", "info", "debug", "trace"]
+M = TypeVar("M", bound=BaseModel)
 
 
 def env_var_for(*loc: str | int) -> str:
@@ -244,20 +254,19 @@ class ServerSettings(_Section):
 
 
 class DeploySettings(_Section):
-    """``PYWRY_DEPLOY__*``: the state backend and multi-worker behaviour."""
+    """``PYWRY_DEPLOY__*``: the state backend and multi-worker behaviour.
+
+    Plus the fields of every installed state backend's ``settings_model`` (see the
+    module docstring); any other key is an error.
+    """
+
+    model_config = ConfigDict(extra="allow")
+    _backends: dict[type[BaseModel], BaseModel] = PrivateAttr(default_factory=dict)
 
     enabled: bool = False
     """Deploy mode on (also set by get_server_app() and pywry serve)."""
     state_backend: str = "memory"
     """State backend, by entry-point name: memory, sqlite, redis, ..."""
-    sqlite_path: str = "~/.config/pywry/pywry.db"
-    """Database file of the sqlite backend."""
-    redis_url: str = "redis://localhost:6379/0"
-    """Connection URL of the redis backend."""
-    redis_prefix: str = "pywry"
-    """Key namespace in Redis."""
-    redis_pool_size: int = Field(10, ge=1, le=100)
-    """Connections in the Redis pool (1-100)."""
     widget_ttl: int = Field(86400, ge=1)
     """Seconds a widget lives after its last use."""
     connection_ttl: int = Field(300, ge=1)
@@ -279,24 +288,39 @@ class DeploySettings(_Section):
             raise ValueError("must name a state backend such as 'memory', 'sqlite' or 'redis'")
         return name
 
-    @field_validator("redis_url")
-    @classmethod
-    def _redis_scheme(cls, value: str) -> str:
-        if not value.startswith(("redis://", "rediss://", "unix://")):
-            raise ValueError("must start with redis://, rediss:// or unix://")
-        return value
-
-    @field_validator("redis_prefix")
-    @classmethod
-    def _redis_prefix(cls, value: str) -> str:
-        if not value or any(c.isspace() for c in value):
-            raise ValueError("must be a non-empty key prefix without spaces")
-        return value
-
     @field_validator("worker_id")
     @classmethod
     def _worker_id(cls, value: str | None) -> str | None:
         return value.strip() or None if value is not None else None
+
+    @model_validator(mode="after")
+    def _read_backend_settings(self) -> Self:
+        """Validate the keys beyond PyWry's own against the backends' settings models."""
+        given = dict(self.__pydantic_extra__ or {})
+        self._backends = read_backend_settings(given, type(self).model_fields)
+        self.__pydantic_extra__ = {
+            field: getattr(section, field)
+            for section in self._backends.values()
+            for field in type(section).model_fields
+        }
+        return self
+
+    def backend_settings(self, model: type[M]) -> M:
+        """The settings a state backend declared (its ``settings_model``), read from here.
+
+        ``PyWrySettings().deploy.backend_settings(RedisSettings).redis_url``. Raises
+        :class:`~pywry.errors.ConfigurationError` naming the variable of a bad value.
+        """
+        section = self._backends.get(model)
+        if isinstance(section, model):
+            return section
+        given = self.__pydantic_extra__ or {}
+        try:
+            found = model.model_validate({k: given[k] for k in model.model_fields if k in given})
+        except ValidationError as exc:
+            raise _configuration_error(exc, prefix=("deploy",)) from None
+        self._backends[model] = found
+        return found
 
 
 def config_files(cwd: Path | None = None) -> list[tuple[Path, tuple[str, ...]]]:
@@ -421,6 +445,17 @@ def _describe(error: Any, files: _FileSource | None) -> str:
     return f"{where}{shown}: {message}"
 
 
+def _configuration_error(
+    exc: ValidationError, *, prefix: tuple[str, ...] = ()
+) -> ConfigurationError:
+    """One error naming each bad variable (and the file that set it)."""
+    files = _last_file_source[0] if _last_file_source else None
+    lines = [_describe({**error, "loc": (*prefix, *error["loc"])}, files) for error in exc.errors()]
+    if len(lines) == 1:  # the common case reads as one line
+        return ConfigurationError(f"Invalid PyWry setting {lines[0]}")
+    return ConfigurationError("Invalid PyWry settings:\n  " + "\n  ".join(lines))
+
+
 def load_settings(**overrides: Any) -> PyWrySettings:
     """Read the settings, raising :class:`ConfigurationError` that names each bad variable.
 
@@ -429,11 +464,7 @@ def load_settings(**overrides: Any) -> PyWrySettings:
     try:
         return PyWrySettings(**overrides)
     except ValidationError as exc:
-        files = _last_file_source[0] if _last_file_source else None
-        lines = [_describe(error, files) for error in exc.errors()]
-        if len(lines) == 1:  # the common case reads as one line
-            raise ConfigurationError(f"Invalid PyWry setting {lines[0]}") from None
-        raise ConfigurationError("Invalid PyWry settings:\n  " + "\n  ".join(lines)) from None
+        raise _configuration_error(exc) from None
     except ValueError as exc:
         # pydantic-settings raises SettingsError (a ValueError) for undecodable env JSON.
         raise ConfigurationError(f"Invalid PyWry settings: {exc}") from exc

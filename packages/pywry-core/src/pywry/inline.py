@@ -22,7 +22,7 @@ from pywry._startup import (
 from pywry.callbacks import Callback
 from pywry.config import PyWrySettings, load_settings
 from pywry.errors import WidgetNotFoundError
-from pywry.registry import load_server, load_state_backend
+from pywry.registry import ServerPlugin, load_server, load_state_backend
 from pywry.runtime import current_runtime
 from pywry.state import get_worker_id
 from pywry.widgets.dataframe import DEFAULT_JOINER, dataframe_to_table
@@ -36,7 +36,9 @@ from pywry.widgets.plotly import (
 )
 from pywry.widgets.widget import Widget
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # types only: core never imports FastAPI (pywry-server provides it)
+    from fastapi import FastAPI
+
     from pywry.toolbar import Toolbar
 
 __all__ = [
@@ -208,7 +210,7 @@ def get_widget_html(label: str) -> str:
     return runtime.run_blocking(lambda: get_widget_html_async(label))
 
 
-def get_server_app() -> Any:
+def get_server_app() -> FastAPI:
     """The FastAPI app of this process (created on first call).
 
     Resolves the server and the state backend at once, so a missing or misnamed one
@@ -220,7 +222,8 @@ def get_server_app() -> Any:
     ``docs/cli.md``). Sets ``PYWRY_HEADLESS=1``: no browser ever opens.
     """
     if "app" in _server_state:
-        return _server_state["app"]
+        app: FastAPI = _server_state["app"]
+        return app
     install_excepthook()
     os.environ["PYWRY_HEADLESS"] = "1"
     os.environ.setdefault("PYWRY_DEPLOY_MODE", "1")
@@ -238,12 +241,12 @@ def get_server_app() -> Any:
     return app
 
 
-def deploy(app: Any = None) -> None:
+def deploy(app: FastAPI | str | None = None) -> None:
     """Run the app with uvicorn in the foreground, configured from ``PyWrySettings``.
 
     With ``PYWRY_SERVER__WORKERS`` > 1 or ``PYWRY_SERVER__RELOAD``, uvicorn needs an
     import string: it is derived from the running script (``my_app:app``).
     """
     target = app if app is not None else get_server_app()
-    server = _server_state.get("server") or load_server()
+    server: ServerPlugin = _server_state.get("server") or load_server()
     server.run(target, settings=_settings())

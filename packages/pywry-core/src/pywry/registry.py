@@ -8,27 +8,31 @@ registered there by pywry-core itself). Servers come from ``pywry.servers``.
 from __future__ import annotations
 
 import difflib
-from importlib.metadata import EntryPoint, entry_points
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from pywry import _plugins
 from pywry._hints import install_hint
+from pywry._plugins import BACKEND_GROUP, SERVER_GROUP
 from pywry.errors import BackendNotFoundError, ConfigurationError, ServerNotInstalledError
+from pywry.state.base import StateBackend
 
-if TYPE_CHECKING:
-    from pywry.state.base import StateBackend
+if TYPE_CHECKING:  # types only: core never imports FastAPI
+    from fastapi import FastAPI
+
+    from pywry.config import PyWrySettings
+    from pywry.runtime import Runtime
 
 __all__ = [
     "BACKEND_GROUP",
     "KNOWN_DISTRIBUTIONS",
     "SERVER_GROUP",
+    "ServerPlugin",
     "available_state_backends",
     "load_server",
     "load_state_backend",
     "register_state_backend",
 ]
 
-BACKEND_GROUP = "pywry.state_backends"
-SERVER_GROUP = "pywry.servers"
 _SETTING = "PYWRY_DEPLOY__STATE_BACKEND"
 
 #: First-party backends and the distribution that provides each.
@@ -38,24 +42,36 @@ KNOWN_DISTRIBUTIONS: dict[str, str] = {
     "sqlite": "pywry-state-sqlite",
 }
 
-_registered: dict[str, type[StateBackend]] = {}
 
+@runtime_checkable
+class ServerPlugin(Protocol):
+    """What a ``pywry.servers`` entry point provides (``pywry_server.plugin.DefaultServer``).
 
-def _entry_points(group: str) -> dict[str, EntryPoint]:
-    return {ep.name: ep for ep in entry_points(group=group)}
+    :func:`pywry.inline.get_server_app` calls :meth:`create_app` and
+    :func:`pywry.inline.deploy` calls :meth:`run`.
+    """
+
+    def create_app(
+        self, *, settings: PyWrySettings, backend_cls: type[StateBackend], runtime: Runtime
+    ) -> FastAPI:
+        """The ASGI app of this process, serving ``runtime``'s widgets on the backend."""
+
+    def run(self, app: FastAPI | str, *, settings: PyWrySettings) -> None:
+        """Serve ``app`` (or the import string of one) until interrupted."""
 
 
 def available_state_backends() -> list[str]:
     """Names of every installed or registered state backend, sorted."""
-    return sorted(set(_entry_points(BACKEND_GROUP)) | set(_registered))
+    return sorted(set(_plugins.installed(BACKEND_GROUP)) | set(_plugins.registered(BACKEND_GROUP)))
 
 
 def register_state_backend(name: str, cls: type[StateBackend], *, replace: bool = False) -> None:
     """Register ``cls`` under ``name`` without an entry point (tests, embedding)."""
     key = name.strip().lower()
-    if not replace and (key in _registered or key in _entry_points(BACKEND_GROUP)):
+    taken = key in _plugins.registered(BACKEND_GROUP) or key in _plugins.installed(BACKEND_GROUP)
+    if not replace and taken:
         raise ValueError(f"A state backend named {key!r} exists already; pass replace=True")
-    _registered[key] = cls
+    _plugins.register(BACKEND_GROUP, key, cls)
 
 
 def load_state_backend(name: str) -> type[StateBackend]:
@@ -64,14 +80,13 @@ def load_state_backend(name: str) -> type[StateBackend]:
     Raises :class:`BackendNotFoundError` naming the setting, the installed names and
     the closest match, or the distribution to install for a known backend.
     """
-    from pywry.state.base import StateBackend
-
     key = name.strip().lower()
-    if key in _registered:
-        return _registered[key]
-    found = _entry_points(BACKEND_GROUP)
+    registered = _plugins.registered(BACKEND_GROUP)
+    if key in registered:
+        return _checked(key, registered[key], "registered class")
+    found = _plugins.installed(BACKEND_GROUP)
     if key not in found:
-        raise BackendNotFoundError(_not_found_message(key, sorted(set(found) | set(_registered))))
+        raise BackendNotFoundError(_not_found_message(key, sorted(set(found) | set(registered))))
     try:
         cls: Any = found[key].load()
     except ImportError as exc:
@@ -80,10 +95,13 @@ def load_state_backend(name: str) -> type[StateBackend]:
             f"{_SETTING}={key!r}: the backend is installed but failed to import "
             f"({exc}). Reinstall it: {install_hint(dist, reinstall=True)}"
         ) from exc
+    return _checked(key, cls, f"entry point {found[key].value!r}")
+
+
+def _checked(key: str, cls: object, what: str) -> type[StateBackend]:
     if not (isinstance(cls, type) and issubclass(cls, StateBackend)):
         raise BackendNotFoundError(
-            f"{_SETTING}={key!r}: entry point {found[key].value!r} is not a "
-            "pywry.state.base.StateBackend subclass"
+            f"{_SETTING}={key!r}: {what} is not a pywry.state.base.StateBackend subclass"
         )
     return cls
 
@@ -103,9 +121,9 @@ def _not_found_message(key: str, installed: list[str]) -> str:
     )
 
 
-def load_server(name: str = "default") -> Any:
+def load_server(name: str = "default") -> ServerPlugin:
     """The server plugin registered under ``name`` in ``pywry.servers``."""
-    found = _entry_points(SERVER_GROUP)
+    found = _plugins.installed(SERVER_GROUP)
     if name not in found:
         if not found:
             raise ServerNotInstalledError(
@@ -115,9 +133,14 @@ def load_server(name: str = "default") -> Any:
             f"No PyWry server named {name!r}; installed: {', '.join(sorted(found))}"
         )
     try:
-        return found[name].load()
+        server: object = found[name].load()
     except ImportError as exc:
         raise ServerNotInstalledError(
             f"The PyWry server {name!r} failed to import ({exc}). "
             f"Reinstall it: {install_hint('pywry-server', reinstall=True)}"
         ) from exc
+    if not isinstance(server, ServerPlugin):
+        raise ConfigurationError(
+            f"The PyWry server {name!r} ({found[name].value}) lacks create_app() or run()"
+        )
+    return server

@@ -18,13 +18,12 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from pywry.context import Viewer, ViewerState
-from pywry.errors import OutboxFullError, ViewerStateError
+from pywry.errors import OutboxFullError, ViewerStateError, WidgetNotFoundError
 
 if TYPE_CHECKING:
     from pywry.state.records import WidgetRecord
-    from pywry.widgets.widget import Widget
 
-__all__ = ["Runtime", "Sink", "current_runtime"]
+__all__ = ["LocalWidget", "Runtime", "Sink", "current_runtime"]
 
 logger = logging.getLogger("pywry.runtime")
 T = TypeVar("T")
@@ -76,11 +75,33 @@ class Sink(Protocol):
         """A widget record from the state backend (any worker's widget)."""
 
 
+class LocalWidget(Protocol):
+    """What the runtime and the server use of a widget defined in this process.
+
+    :class:`pywry.widgets.widget.Widget` is the one implementation. The runtime sits
+    below the widgets (they are built with it), so it names them by this protocol.
+    """
+
+    owner: str | None
+
+    @property
+    def label(self) -> str:
+        """The widget's id."""
+
+    def to_record(self) -> WidgetRecord:
+        """The record every worker sees."""
+
+    async def dispatch(
+        self, event: str, data: Any, *, origin: str | None = None, viewer: Viewer | None = None
+    ) -> int:
+        """Run the callbacks of ``event``; the number that ran."""
+
+
 class Runtime:
     """Local widgets plus, while a server runs, the sink that reaches browsers."""
 
     def __init__(self) -> None:
-        self._widgets: dict[str, Widget] = {}
+        self._widgets: dict[str, LocalWidget] = {}
         self._lock = threading.Lock()
         self._sink: Sink | None = None
         self._queue: asyncio.Queue[Callable[[], Awaitable[None]]] | None = None
@@ -94,7 +115,7 @@ class Runtime:
         )
 
     # -- widgets ---------------------------------------------------------------
-    def add(self, widget: Widget) -> None:
+    def add(self, widget: LocalWidget) -> None:
         with self._lock:
             replaced = widget.label in self._widgets
             self._widgets[widget.label] = widget
@@ -102,7 +123,7 @@ class Runtime:
             logger.info("Widget %r replaced by a new show() call", widget.label)
         self.schedule(lambda: self._save(widget))
 
-    async def _save(self, widget: Widget) -> None:
+    async def _save(self, widget: LocalWidget) -> None:
         if self._sink is not None:
             await self._sink.save(widget.to_record())
 
@@ -110,12 +131,23 @@ class Runtime:
         with self._lock:
             self._widgets.pop(label, None)
 
-    def get(self, label: str) -> Widget | None:
+    def get(self, label: str) -> LocalWidget | None:
         return self._widgets.get(label)
 
-    def widgets(self) -> list[Widget]:
+    def widgets(self) -> list[LocalWidget]:
         with self._lock:
             return list(self._widgets.values())
+
+    async def find_record(self, label: str) -> WidgetRecord:
+        """``label``'s record: this process's widget, else the shared state's."""
+        widget = self.get(label)
+        if widget is not None:
+            return widget.to_record()
+        sink = self._sink
+        record = await sink.lookup(label) if sink is not None else None
+        if record is None:
+            raise WidgetNotFoundError(label, [w.label for w in self.widgets()])
+        return record
 
     # -- server link -----------------------------------------------------------
     @property

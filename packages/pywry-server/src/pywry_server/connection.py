@@ -183,9 +183,6 @@ class Connection:
         stream = self._streams.get("vseq")
         return stream.log_id if stream is not None else None
 
-    def last_sent(self, field_name: str = "seq") -> int:
-        return self._streams[field_name].last_sent
-
     # -- what others call: never waits on the socket ------------------------------
     def send(self, message: Message | Envelope) -> bool:
         """Queue one frame; ``False`` if the socket is gone (or just fell behind)."""

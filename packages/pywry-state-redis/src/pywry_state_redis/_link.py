@@ -38,9 +38,6 @@ POOL_WAIT = 10.0
 
 _SCRIPTS = (
     "append",
-    "conn_put",
-    "conn_refresh",
-    "conn_remove",
     "index_add",
     "index_has",
     "index_live",
@@ -94,16 +91,6 @@ class Keys:
 
     def connection(self, connection_id: str) -> str:
         return f"{self.prefix}:conn:{connection_id}"
-
-    @property
-    def conns_by_widget(self) -> str:
-        """Prefix of the per-widget connection indexes (append the widget id)."""
-        return f"{self.prefix}:conns:widget:"
-
-    @property
-    def conns_by_worker(self) -> str:
-        """Prefix of the per-worker connection indexes (append the worker id)."""
-        return f"{self.prefix}:conns:worker:"
 
     def owner(self, widget_id: str) -> str:
         return f"{self.prefix}:owner:{widget_id}"

@@ -40,19 +40,3 @@ local function hash_replace(key, first, ttl_ms)
   redis.call('HSET', key, unpack(ARGV, first))
   redis.call('PEXPIRE', key, ttl_ms)
 end
-
--- Index connection `id` (hash `key`) by its widget and by its worker for `ttl` ms.
-local function conn_index(key, id, ttl, by_widget, by_worker)
-  local now = now_ms()
-  local expires = now + tonumber(ttl)
-  local rec = redis.call('HMGET', key, 'widget_id', 'worker_id')
-  index_add(by_widget .. rec[1], nil, id, expires, now)
-  index_add(by_worker .. rec[2], nil, id, expires, now)
-end
-
--- Take connection `id` (hash `key`) out of its widget and worker indexes.
-local function conn_unindex(key, id, by_widget, by_worker)
-  local rec = redis.call('HMGET', key, 'widget_id', 'worker_id')
-  if rec[1] then index_remove(by_widget .. rec[1], nil, id) end
-  if rec[2] then index_remove(by_worker .. rec[2], nil, id) end
-end

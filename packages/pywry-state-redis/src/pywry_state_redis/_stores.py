@@ -47,74 +47,48 @@ class RedisWidgets(Role, WidgetStore):
         return set(members)
 
 
-class RedisSessions(Role, SessionStore):
-    """``{prefix}:session:{id}`` hashes with a TTL."""
+class _Hashes(Role):
+    """Records as hashes with a TTL, one key each (``_key`` names it)."""
 
-    async def _put(self, session_id: str, fields: dict[str, str], ttl: float) -> None:
-        key = self.link.keys.session(session_id)
+    def _key(self, record_id: str) -> str:
+        raise NotImplementedError
+
+    async def _put(self, record_id: str, fields: dict[str, str], ttl: float) -> None:
+        key = self._key(record_id)
         async with self.link.redis.pipeline(transaction=True) as pipe:
             pipe.delete(key)
             pipe.hset(key, mapping=fields)  # type: ignore[arg-type]
             pipe.pexpire(key, ttl_ms(ttl))
             await pipe.execute()
 
-    async def _get(self, session_id: str) -> dict[str, str] | None:
-        fields = await self.link.redis.hgetall(self.link.keys.session(session_id))
+    async def _get(self, record_id: str) -> dict[str, str] | None:
+        fields = await self.link.redis.hgetall(self._key(record_id))
         return cast("dict[str, str]", fields) or None
 
-    async def _touch(self, session_id: str, ttl: float) -> bool:
-        return bool(await self.link.redis.pexpire(self.link.keys.session(session_id), ttl_ms(ttl)))
+    async def _touch(self, record_id: str, ttl: float) -> bool:
+        return bool(await self.link.redis.pexpire(self._key(record_id), ttl_ms(ttl)))
 
-    async def _remove(self, session_id: str) -> bool:
-        return bool(await self.link.redis.delete(self.link.keys.session(session_id)))
+    async def _remove(self, record_id: str) -> bool:
+        return bool(await self.link.redis.delete(self._key(record_id)))
 
 
-class RedisConnections(Role, ConnectionRouter):
-    """``{prefix}:conn:{id}`` hashes, indexed by widget and by worker in expiry zsets;
-    run-time widget owners in ``{prefix}:owner:{widget_id}`` strings.
+class RedisSessions(_Hashes, SessionStore):
+    """``{prefix}:session:{id}`` hashes with a TTL."""
+
+    def _key(self, record_id: str) -> str:
+        return self.link.keys.session(record_id)
+
+
+class RedisConnections(_Hashes, ConnectionRouter):
+    """``{prefix}:conn:{id}`` hashes with a TTL; run-time widget owners in
+    ``{prefix}:owner:{widget_id}`` strings.
     """
 
-    def _prefixes(self) -> list[str]:
-        return [self.link.keys.conns_by_widget, self.link.keys.conns_by_worker]
-
-    async def _put(self, connection_id: str, fields: dict[str, str], ttl: float) -> None:
-        await self.link.scripts["conn_put"](
-            keys=[self.link.keys.connection(connection_id)],
-            args=[connection_id, ttl_ms(ttl), *self._prefixes(), *_pairs(fields)],
-        )
+    def _key(self, record_id: str) -> str:
+        return self.link.keys.connection(record_id)
 
     async def _refresh(self, connection_id: str, ttl: float) -> bool:
-        script = self.link.scripts["conn_refresh"]
-        keys = [self.link.keys.connection(connection_id)]
-        return bool(await script(keys=keys, args=[connection_id, ttl_ms(ttl), *self._prefixes()]))
-
-    async def _remove(self, connection_id: str) -> bool:
-        script = self.link.scripts["conn_remove"]
-        keys = [self.link.keys.connection(connection_id)]
-        return bool(await script(keys=keys, args=[connection_id, *self._prefixes()]))
-
-    async def _get(self, connection_id: str) -> dict[str, str] | None:
-        key = self.link.keys.connection(connection_id)
-        fields = await self.link.redis.hgetall(key)
-        return cast("dict[str, str]", fields) or None
-
-    async def _of_widget(self, widget_id: str) -> list[dict[str, str]]:
-        index = self.link.keys.conns_by_widget + widget_id
-        return await self._indexed(index, "widget_id", widget_id)
-
-    async def _of_worker(self, worker_id: str) -> list[dict[str, str]]:
-        index = self.link.keys.conns_by_worker + worker_id
-        return await self._indexed(index, "worker_id", worker_id)
-
-    async def _indexed(self, index: str, field: str, value: str) -> list[dict[str, str]]:
-        ids: list[str] = await self.link.scripts["index_live"](keys=[index])
-        if not ids:
-            return []
-        async with self.link.redis.pipeline(transaction=False) as pipe:
-            for connection_id in ids:
-                pipe.hgetall(self.link.keys.connection(connection_id))
-            records: list[dict[str, str]] = await pipe.execute()
-        return [fields for fields in records if fields.get(field) == value]
+        return await self._touch(connection_id, ttl)
 
     async def _set_owner(self, widget_id: str, worker_id: str, ttl: float) -> None:
         await self.link.redis.set(self.link.keys.owner(widget_id), worker_id, px=ttl_ms(ttl))

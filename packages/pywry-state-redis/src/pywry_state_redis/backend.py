@@ -16,6 +16,7 @@ from pywry.state.base import Capability, StateBackend
 from pywry_state_redis._events import RedisEvents
 from pywry_state_redis._link import Link, Role
 from pywry_state_redis._stores import RedisConnections, RedisSessions, RedisWidgets, RedisWorkers
+from pywry_state_redis.settings import RedisSettings
 
 if TYPE_CHECKING:
     from pywry.config import PyWrySettings
@@ -37,6 +38,7 @@ class RedisBackend(StateBackend):
 
     name = "redis"
     capabilities = frozenset({Capability.SHARED, Capability.PERSISTENT})
+    settings_model = RedisSettings
 
     widgets: RedisWidgets
     sessions: RedisSessions
@@ -58,8 +60,8 @@ class RedisBackend(StateBackend):
 
     @classmethod
     def from_settings(cls, settings: PyWrySettings) -> Self:
-        deploy = settings.deploy
-        return cls(deploy.redis_url, prefix=deploy.redis_prefix, pool_size=deploy.redis_pool_size)
+        own = settings.deploy.backend_settings(RedisSettings)
+        return cls(own.redis_url, prefix=own.redis_prefix, pool_size=own.redis_pool_size)
 
     @property
     def prefix(self) -> str:

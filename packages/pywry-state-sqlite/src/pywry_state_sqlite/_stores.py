@@ -83,12 +83,6 @@ class SQLiteConnections(ConnectionRouter):
         row = await self._db.one("connection_get", id=connection_id)
         return None if row is None else _load(row[0])
 
-    async def _of_widget(self, widget_id: str) -> list[dict[str, str]]:
-        return [_load(row[0]) for row in await self._db.all("connections_of_widget", id=widget_id)]
-
-    async def _of_worker(self, worker_id: str) -> list[dict[str, str]]:
-        return [_load(row[0]) for row in await self._db.all("connections_of_worker", id=worker_id)]
-
     async def _set_owner(self, widget_id: str, worker_id: str, ttl: float) -> None:
         await self._db.write("owner_set", id=widget_id, worker_id=worker_id, ttl=ttl)
 

@@ -20,6 +20,7 @@ from pywry_state_sqlite._stores import (
     SQLiteWidgets,
     SQLiteWorkers,
 )
+from pywry_state_sqlite.settings import SQLiteSettings
 
 if TYPE_CHECKING:
     from pywry.config import PyWrySettings
@@ -51,6 +52,7 @@ class SQLiteBackend(StateBackend):
     capabilities: ClassVar[frozenset[Capability]] = frozenset(
         {Capability.SHARED, Capability.PERSISTENT}
     )
+    settings_model = SQLiteSettings
     #: Seconds between sweeps that delete expired rows and old bus messages.
     sweep_interval: ClassVar[float] = 30.0
     #: Seconds a published event stays in the ``bus`` table before the sweep drops it.
@@ -72,7 +74,7 @@ class SQLiteBackend(StateBackend):
 
     @classmethod
     def from_settings(cls, settings: PyWrySettings) -> Self:
-        return cls(settings.deploy.sqlite_path)
+        return cls(settings.deploy.backend_settings(SQLiteSettings).sqlite_path)
 
     @property
     def encrypted(self) -> bool:

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from pywry_state_example.backend import ExampleBackend
+from pywry_state_example.backend import ExampleBackend, ExampleSettings
 
-__all__ = ["ExampleBackend"]
+__all__ = ["ExampleBackend", "ExampleSettings"]

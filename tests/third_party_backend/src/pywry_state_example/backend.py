@@ -6,6 +6,7 @@ import asyncio
 import json
 from typing import TYPE_CHECKING, Any, Self
 
+from pydantic import BaseModel, ConfigDict, field_validator
 from pywry import state
 
 from pywry_state_example._keyspace import Keyspace
@@ -13,7 +14,23 @@ from pywry_state_example._keyspace import Keyspace
 if TYPE_CHECKING:
     from pywry.config import PyWrySettings
 
-__all__ = ["ExampleBackend"]
+__all__ = ["ExampleBackend", "ExampleSettings"]
+
+
+class ExampleSettings(BaseModel):
+    """``PYWRY_DEPLOY__EXAMPLE_*``: read by PyWry with its own settings."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    example_url: str = "example://localhost"
+    """Where the example key-value server would listen."""
+
+    @field_validator("example_url")
+    @classmethod
+    def _scheme(cls, value: str) -> str:
+        if not value.startswith("example://"):
+            raise ValueError("must start with example://")
+        return value
 
 
 class _Prefixed:
@@ -54,15 +71,6 @@ class _Connections(_Prefixed, state.ConnectionRouter):
 
     async def _refresh(self, connection_id: str, ttl: float) -> bool:
         return await self._touch(connection_id, ttl)
-
-    def _where(self, field: str, value: str) -> list[dict[str, str]]:
-        return [fields for _, fields in self.space.scan(self.prefix) if fields[field] == value]
-
-    async def _of_widget(self, widget_id: str) -> list[dict[str, str]]:
-        return self._where("widget_id", widget_id)
-
-    async def _of_worker(self, worker_id: str) -> list[dict[str, str]]:
-        return self._where("worker_id", worker_id)
 
     async def _set_owner(self, widget_id: str, worker_id: str, ttl: float) -> None:
         self.space.put(f"owner:{widget_id}", worker_id, ttl)
@@ -156,8 +164,10 @@ class ExampleBackend(state.StateBackend):
     """Everything in one in-process keyspace; one worker only."""
 
     name = "example"
+    settings_model = ExampleSettings
 
-    def __init__(self) -> None:
+    def __init__(self, url: str = "example://localhost") -> None:
+        self.url = url
         space = Keyspace()
         self.widgets = _Widgets(space)
         self.sessions = _Sessions(space)
@@ -167,4 +177,7 @@ class ExampleBackend(state.StateBackend):
 
     @classmethod
     def from_settings(cls, settings: PyWrySettings) -> Self:
-        return cls()
+        return cls(settings.deploy.backend_settings(ExampleSettings).example_url)
+
+    def describe(self) -> dict[str, Any]:
+        return {"backend": self.name, "url": self.url}

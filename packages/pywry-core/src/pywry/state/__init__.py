@@ -17,6 +17,7 @@ import socket
 from enum import Enum
 from typing import Any
 
+from pywry.config import load_settings
 from pywry.state.base import (
     Capability,
     ConnectionRouter,
@@ -90,8 +91,6 @@ def is_deploy_mode() -> bool:
 
 def get_state_backend() -> StateBackendKind:
     """The configured state backend (``PYWRY_DEPLOY__STATE_BACKEND`` or config files)."""
-    from pywry.config import load_settings
-
     return StateBackendKind(load_settings().deploy.state_backend)
 
 
@@ -106,8 +105,6 @@ def get_worker_id() -> str:
     """
     pid = os.getpid()
     if _worker.get("pid") != pid:
-        from pywry.config import load_settings
-
         settings = load_settings()
         configured = settings.deploy.worker_id
         if configured:

@@ -31,6 +31,8 @@ from enum import Enum
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
+from pydantic import BaseModel
+
 from pywry.state.records import ConnectionRecord, SessionRecord, WidgetRecord
 
 if TYPE_CHECKING:
@@ -172,14 +174,6 @@ class ConnectionRouter(ABC):
         fields = await self._get(connection_id)
         return None if fields is None else ConnectionRecord.from_fields(fields)
 
-    async def connections_of(self, widget_id: str) -> list[ConnectionRecord]:
-        """Live connections viewing ``widget_id``, on any worker."""
-        return [ConnectionRecord.from_fields(f) for f in await self._of_widget(widget_id)]
-
-    async def connections_on(self, worker_id: str) -> list[ConnectionRecord]:
-        """Live connections held by ``worker_id``."""
-        return [ConnectionRecord.from_fields(f) for f in await self._of_worker(worker_id)]
-
     async def set_owner(self, widget_id: str, worker_id: str, *, ttl: float) -> None:
         """Record that ``worker_id`` holds the callbacks of ``widget_id``."""
         _check_id("widget_id", widget_id)
@@ -206,12 +200,6 @@ class ConnectionRouter(ABC):
 
     @abstractmethod
     async def _get(self, connection_id: str) -> dict[str, str] | None: ...
-
-    @abstractmethod
-    async def _of_widget(self, widget_id: str) -> list[dict[str, str]]: ...
-
-    @abstractmethod
-    async def _of_worker(self, worker_id: str) -> list[dict[str, str]]: ...
 
     @abstractmethod
     async def _set_owner(self, widget_id: str, worker_id: str, ttl: float) -> None: ...
@@ -372,6 +360,11 @@ class StateBackend(ABC):
     name: ClassVar[str]
     #: Declared capabilities; see :class:`Capability`.
     capabilities: ClassVar[frozenset[Capability]] = frozenset()
+    #: The backend's own settings, read from the ``deploy`` section like PyWry's
+    #: (``PYWRY_DEPLOY__<FIELD>``, ``[deploy]`` in config files); fields start with the
+    #: backend's name. :meth:`from_settings` gets them with
+    #: ``settings.deploy.backend_settings(model)``. ``None``: the backend has none.
+    settings_model: ClassVar[type[BaseModel] | None] = None
 
     widgets: WidgetStore
     sessions: SessionStore

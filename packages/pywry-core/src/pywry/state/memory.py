@@ -116,12 +116,6 @@ class _Connections(_Records, ConnectionRouter):
     async def _refresh(self, connection_id: str, ttl: float) -> bool:
         return self._data.touch(connection_id, ttl)
 
-    async def _of_widget(self, widget_id: str) -> list[dict[str, str]]:
-        return [dict(f) for _, f in self._data.live() if f.get("widget_id") == widget_id]
-
-    async def _of_worker(self, worker_id: str) -> list[dict[str, str]]:
-        return [dict(f) for _, f in self._data.live() if f.get("worker_id") == worker_id]
-
     async def _set_owner(self, widget_id: str, worker_id: str, ttl: float) -> None:
         self._owners.set(widget_id, worker_id, ttl)
 

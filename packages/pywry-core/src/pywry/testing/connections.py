@@ -20,10 +20,6 @@ def _conn(widget_id: str, worker_id: str) -> ConnectionRecord:
     )
 
 
-def _ids(records: list[ConnectionRecord]) -> set[str]:
-    return {record.connection_id for record in records}
-
-
 class ConnectionRouterTests:
     """``backend.connections``: routing entries with TTL and widget owners."""
 
@@ -35,24 +31,17 @@ class ConnectionRouterTests:
         assert await backend.connections.get(uid("missing")) is None
 
     @pytest.mark.asyncio
-    async def test_connections_by_widget_and_by_worker(self, backend: StateBackend) -> None:
+    async def test_connections_are_kept_apart(self, backend: StateBackend) -> None:
         w1, w2, k1, k2 = uid("widget"), uid("widget"), uid("worker"), uid("worker")
         a, b, c = _conn(w1, k1), _conn(w1, k2), _conn(w2, k1)
         for record in (a, b, c):
             await backend.connections.register(record, ttl=LONG_TTL)
-        of_w1 = await backend.connections.connections_of(w1)
-        assert _ids(of_w1) == {a.connection_id, b.connection_id}
-        assert sorted(of_w1, key=lambda r: r.connection_id) == sorted(
-            [a, b], key=lambda r: r.connection_id
-        )
-        assert await backend.connections.connections_of(w2) == [c]
-        assert _ids(await backend.connections.connections_on(k1)) == {
-            a.connection_id,
-            c.connection_id,
-        }
-        assert await backend.connections.connections_on(k2) == [b]
-        assert await backend.connections.connections_of(uid("widget")) == []
-        assert await backend.connections.connections_on(uid("worker")) == []
+        for record in (a, b, c):
+            assert await backend.connections.get(record.connection_id) == record
+        moved = ConnectionRecord(connection_id=a.connection_id, widget_id=w2, worker_id=k2)
+        await backend.connections.register(moved, ttl=LONG_TTL)
+        assert await backend.connections.get(a.connection_id) == moved
+        assert await backend.connections.get(b.connection_id) == b
 
     @pytest.mark.asyncio
     async def test_unregister(self, backend: StateBackend) -> None:
@@ -63,8 +52,7 @@ class ConnectionRouterTests:
         assert await backend.connections.unregister(gone.connection_id) is True
         assert await backend.connections.unregister(gone.connection_id) is False
         assert await backend.connections.get(gone.connection_id) is None
-        assert await backend.connections.connections_of(widget) == [kept]
-        assert await backend.connections.connections_on(worker) == [kept]
+        assert await backend.connections.get(kept.connection_id) == kept
         assert await backend.connections.refresh(gone.connection_id, ttl=LONG_TTL) is False
 
     @pytest.mark.asyncio
@@ -74,13 +62,11 @@ class ConnectionRouterTests:
         await backend.connections.register(dying, ttl=SHORT_TTL)
         await backend.connections.register(living, ttl=LONG_TTL)
 
-        async def routed_away() -> bool:
-            of = await backend.connections.connections_of(widget)
-            on = await backend.connections.connections_on(worker)
-            return of == [living] and on == [living]
-
-        await eventually(routed_away, "the short-TTL connection to leave connections_of/_on")
-        assert await backend.connections.get(dying.connection_id) is None
+        await eventually(
+            lambda: is_none(backend.connections.get(dying.connection_id)),
+            "the short-TTL connection to expire",
+        )
+        assert await backend.connections.get(living.connection_id) == living
         assert await backend.connections.refresh(dying.connection_id, ttl=LONG_TTL) is False
         assert await backend.connections.unregister(dying.connection_id) is False
 
@@ -96,7 +82,6 @@ class ConnectionRouterTests:
             "the connection that was not refreshed to expire",
         )
         assert await backend.connections.get(refreshed.connection_id) == refreshed
-        assert await backend.connections.connections_of(widget) == [refreshed]
         assert await backend.connections.refresh(uid("missing"), ttl=LONG_TTL) is False
 
     @pytest.mark.asyncio

@@ -84,3 +84,15 @@ class LifecycleTests:
         sub = await instance.events.subscribe(uid("channel"))
         await asyncio.wait_for(instance.aclose(), DEADLINE)
         await asyncio.wait_for(sub.aclose(), DEADLINE)
+
+    def test_settings_model_fields_are_the_backends_own(self, backend: StateBackend) -> None:
+        """Fields of ``settings_model`` start with the backend's name and have defaults."""
+        model = type(backend).settings_model
+        if model is None:
+            return
+        for field, info in model.model_fields.items():
+            assert field.startswith(f"{backend.name}_"), (
+                f"{type(backend).__name__}.settings_model field {field!r} must start with "
+                f"{backend.name + '_'!r}, so it cannot clash with PyWry's or another backend's"
+            )
+            assert not info.is_required(), f"{field!r} needs a default (a setting may be unset)"

@@ -40,7 +40,7 @@ class PersistenceTests:
         assert await reopened.widgets.get(record.widget_id) == record
         assert record.widget_id in await reopened.widgets.active()
         assert await reopened.sessions.get(session.session_id) == session
-        assert await reopened.connections.connections_of(record.widget_id) == [conn]
+        assert await reopened.connections.get(conn.connection_id) == conn
         assert await reopened.connections.owner_of(record.widget_id) == "k"
         assert await reopened.events.last_seq(record.widget_id) == 3
         assert [m["i"] for m in await reopened.events.since(record.widget_id, 0)] == [0, 1, 2]

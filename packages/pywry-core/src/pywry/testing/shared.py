@@ -66,8 +66,7 @@ class SharedStateTests:
         await backend.connections.set_owner(conn.widget_id, worker, ttl=LONG_TTL)
         await backend.workers.heartbeat(worker, ttl=LONG_TTL)
         assert await other.sessions.get(session.session_id) == session
-        assert await other.connections.connections_of(conn.widget_id) == [conn]
-        assert await other.connections.connections_on("k1") == [conn]
+        assert await other.connections.get(conn.connection_id) == conn
         assert await other.connections.owner_of(conn.widget_id) == worker
         assert await other.workers.is_alive(worker) is True
         assert await other.workers.remove(worker) is True

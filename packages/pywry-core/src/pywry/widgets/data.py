@@ -114,12 +114,10 @@ async def widget_data(runtime: Runtime, label: str) -> EncodedData:
     Raises :class:`~pywry.errors.WidgetNotFoundError` for unknown labels, and
     ``LookupError`` for a widget that has no data document (an HTML widget).
     """
-    from pywry.widgets.page import find_record
-
     widget = runtime.get(label)
     if isinstance(widget, DataWidget):
         return await asyncio.to_thread(widget.encoded_data)
-    record = await find_record(runtime, label)
+    record = await runtime.find_record(label)
     if record.kind not in DATA_KEYS:
         raise LookupError(f"Widget {label!r} ({record.kind}) has no data document")
     return await asyncio.to_thread(encode_data, record.kind, record.payload)

@@ -31,6 +31,9 @@ from typing import Any
 from pywry import _json
 from pywry.errors import OptionalDependencyError
 
+# pandas (and numpy with it) is imported inside the functions that use it: it is an
+# optional dependency (pywry-core[pandas]), and core must import without it.
+
 __all__ = ["DEFAULT_JOINER", "dataframe_to_table", "plain_cell"]
 
 DEFAULT_JOINER = " / "

@@ -32,14 +32,13 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from pywry.assets import get_asset
-from pywry.errors import WidgetNotFoundError
 from pywry.state.records import WidgetRecord
 from pywry.widgets.data import DIGEST_KEY
 
 if TYPE_CHECKING:
     from pywry.runtime import Runtime
 
-__all__ = ["find_record", "render_page", "widget_page"]
+__all__ = ["render_page", "widget_page"]
 
 _KIND_ASSETS: dict[str, tuple[str, ...]] = {
     "plotly": ("plotly.min.js", "plotly-widget.js"),
@@ -121,18 +120,6 @@ def render_page(record: WidgetRecord, *, widget_prefix: str = "/widget") -> str:
     )
 
 
-async def find_record(runtime: Runtime, label: str) -> WidgetRecord:
-    """``label``'s record: this process's widget, else the shared state's."""
-    widget = runtime.get(label)
-    if widget is not None:
-        return widget.to_record()
-    sink = runtime.sink
-    record = await sink.lookup(label) if sink is not None else None
-    if record is None:
-        raise WidgetNotFoundError(label, [w.label for w in runtime.widgets()])
-    return record
-
-
 async def widget_page(runtime: Runtime, label: str, *, widget_prefix: str) -> str:
     """The page of widget ``label`` as ``runtime`` knows it."""
-    return render_page(await find_record(runtime, label), widget_prefix=widget_prefix)
+    return render_page(await runtime.find_record(label), widget_prefix=widget_prefix)

@@ -119,11 +119,6 @@ class Widget:
         """Whether any callback is registered for ``event``."""
         return bool(self._callbacks.get(event))
 
-    @property
-    def events(self) -> list[str]:
-        """Events that have callbacks."""
-        return sorted(self._callbacks)
-
     async def dispatch(
         self, event: str, data: Any, *, origin: str | None = None, viewer: Viewer | None = None
     ) -> int:

@@ -72,7 +72,8 @@ def backend_reachable(settings: PyWrySettings) -> list[Finding]:
     if name not in available_state_backends():
         return []
     if name == "sqlite":
-        path = Path(settings.deploy.sqlite_path).expanduser()
+        # The sqlite backend's own field (pywry_state_sqlite.settings), read with its others.
+        path = Path(str((settings.deploy.model_extra or {})["sqlite_path"])).expanduser()
         if not path.exists():
             return [_creatable(path)]
     try:

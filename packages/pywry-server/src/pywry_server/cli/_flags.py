@@ -1,7 +1,9 @@
 """Command-line flags generated from the settings models, one per setting.
 
 ``--port`` is ``server.port`` (``PYWRY_SERVER__PORT``), ``--state-backend`` is
-``deploy.state_backend``; a setting added to a model gets its flag without code here.
+``deploy.state_backend``; a setting added to a model gets its flag without code here,
+and so does every field of an installed state backend's ``settings_model``
+(``--redis-url``, ``--sqlite-path``).
 A flag that is not given has the value ``None`` and leaves the setting to the
 environment, the config files and the default (flag > env > file > default).
 """
@@ -17,7 +19,7 @@ from typing import Any, Literal, TypeVar
 import click
 from pydantic import BaseModel, SecretStr
 from pydantic.fields import FieldInfo
-from pywry.config import DeploySettings, ServerSettings, env_var_for
+from pywry.config import DeploySettings, ServerSettings, backend_settings_models, env_var_for
 
 __all__ = [
     "SECTIONS",
@@ -26,6 +28,7 @@ __all__ = [
     "flag_for",
     "flags",
     "overrides_from",
+    "section_fields",
     "settings_options",
 ]
 
@@ -122,10 +125,19 @@ def _show(value: Any) -> str:
     return str(value)
 
 
+def section_fields(section: str) -> dict[str, FieldInfo]:
+    """The fields of ``section``: PyWry's own, then (``deploy``) the installed backends'."""
+    fields = dict(SECTIONS[section].model_fields)
+    if section == "deploy":
+        for model in backend_settings_models()[0].values():
+            fields.update(model.model_fields)
+    return fields
+
+
 def flags() -> Iterator[Flag]:
     """Every setting that has a flag, section by section."""
-    for section, model in SECTIONS.items():
-        for name, field in model.model_fields.items():
+    for section in SECTIONS:
+        for name, field in section_fields(section).items():
             if (section, name) not in WITHOUT_FLAG:
                 yield Flag(section, name, field)
 

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit, urlunsplit
 from pydantic import SecretStr
 from pywry.config import PyWrySettings, config_files, env_var_for, file_origins, load_settings
 
-from pywry_server.cli._flags import SECTIONS, flag_for
+from pywry_server.cli._flags import SECTIONS, flag_for, section_fields
 
 __all__ = ["Source", "SourcedSetting", "explain", "mask"]
 
@@ -87,9 +87,9 @@ def explain(
     env_names = {name.upper(): name for name in os.environ}
     origins = file_origins()
     rows: list[SourcedSetting] = []
-    for section, model in SECTIONS.items():
+    for section in SECTIONS:
         values = getattr(settings, section)
-        for name, field in model.model_fields.items():
+        for name, field in section_fields(section).items():
             rows.append(
                 SourcedSetting(
                     section,

@@ -7,7 +7,9 @@ from dataclasses import asdict, dataclass
 from importlib.metadata import EntryPoint, entry_points
 
 import click
+from pydantic import BaseModel
 from pywry._hints import install_hint
+from pywry.config import env_var_for
 from pywry.registry import BACKEND_GROUP, KNOWN_DISTRIBUTIONS, SERVER_GROUP
 
 __all__ = ["backends"]
@@ -23,17 +25,22 @@ class Installed:
     #: ``ok``, or why it cannot be used (the import error).
     status: str
     capabilities: list[str]
+    #: The environment variables of the backend's own settings (its ``settings_model``).
+    settings: list[str]
 
 
 def _describe(group: str, ep: EntryPoint) -> Installed:
     dist = ep.dist
-    status, capabilities = "ok", []
+    status, capabilities, settings = "ok", [], []
     try:
         loaded = ep.load()
     except Exception as exc:  # a broken plugin is reported, not fatal to the listing
         status = f"failed to import: {exc}"
     else:
         capabilities = sorted(str(c.value) for c in getattr(loaded, "capabilities", ()))
+        model = getattr(loaded, "settings_model", None)
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            settings = [env_var_for("deploy", name) for name in model.model_fields]
     return Installed(
         group=group,
         name=ep.name,
@@ -42,6 +49,7 @@ def _describe(group: str, ep: EntryPoint) -> Installed:
         version=dist.version if dist else "?",
         status=status,
         capabilities=capabilities,
+        settings=settings,
     )
 
 
@@ -67,5 +75,7 @@ def backends(as_json: bool) -> None:
             status = "" if item.status == "ok" else f"  ({item.status})"
             dist = f"{item.distribution} {item.version}"
             click.echo(f"  {item.name:<10} {dist:<26} {item.target}{caps}{status}")
+            if item.settings:
+                click.echo(f"  {'':<10} settings: {', '.join(item.settings)}")
     for name, dist in missing.items():
         click.echo(f"not installed: {name} ({install_hint(dist)})")

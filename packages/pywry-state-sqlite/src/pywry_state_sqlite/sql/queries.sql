@@ -64,14 +64,6 @@ UPDATE connections SET expires_at = :now + :ttl WHERE connection_id = :id AND ex
 -- name: connection_remove
 DELETE FROM connections WHERE connection_id = :id RETURNING expires_at > :now;
 
--- name: connections_of_widget
-SELECT fields FROM connections WHERE widget_id = :id AND expires_at > :now
-ORDER BY connection_id;
-
--- name: connections_of_worker
-SELECT fields FROM connections WHERE worker_id = :id AND expires_at > :now
-ORDER BY connection_id;
-
 -- name: owner_set
 INSERT INTO owners (widget_id, worker_id, expires_at) VALUES (:id, :worker_id, :now + :ttl)
 ON CONFLICT (widget_id) DO UPDATE SET
