@@ -141,16 +141,31 @@ class EventContext:
         worker_id: str,
         label: str,
         event: str,
-        state: ViewerState,
+        state: ViewerState | Callable[[], ViewerState],
         origin: str | None = None,
     ) -> None:
         self.viewer = viewer
         self.worker_id = worker_id
         self.label = label
         self.event = event
-        self.state = state
+        self._state = state if isinstance(state, ViewerState) else None
+        self._make_state = None if isinstance(state, ViewerState) else state
         #: The socket that sent the event (answers for that page alone go back there).
         self.origin = origin
+
+    @property
+    def state(self) -> ViewerState:
+        """This viewer's own JSON state (see :class:`ViewerState`)."""
+        if self._state is None:
+            assert self._make_state is not None
+            self._state = self._make_state()
+        return self._state
+
+    @property
+    def changed_state(self) -> ViewerState | None:
+        """The state if a callback changed it (what must be saved), else ``None``."""
+        state = self._state
+        return state if state is not None and state.changed else None
 
     @property
     def viewer_id(self) -> str:

@@ -171,6 +171,16 @@ class Runtime:
 
         ``load`` reads it from the backend at once; otherwise on first use.
         """
+        state = self.viewer_state_now(viewer_id)
+        sink = self._sink
+        if load and sink is not None and not state.loaded:
+            data = await sink.load_viewer_state(viewer_id)
+            if not state.loaded:
+                state.replace(data)
+        return state
+
+    def viewer_state_now(self, viewer_id: str) -> ViewerState:
+        """:meth:`viewer_state` without reading it yet (read on first use)."""
         sink = self._sink
         if sink is None:
             raise RuntimeError("No server is running")
@@ -188,10 +198,6 @@ class Runtime:
 
             state = ViewerState(max_bytes=sink.viewer_state_max_bytes, loader=load_now)
             self._viewer_states[viewer_id] = state
-        if load and not state.loaded:
-            data = await sink.load_viewer_state(viewer_id)
-            if not state.loaded:
-                state.replace(data)
         return state
 
     async def save_viewer_state(self, viewer: Viewer, state: dict[str, Any]) -> None:

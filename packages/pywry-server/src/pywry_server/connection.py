@@ -25,6 +25,7 @@ import asyncio
 import json
 import logging
 import secrets
+import time
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Protocol
@@ -158,11 +159,15 @@ class Connection:
         self.viewer: ViewerRef | None = None
         #: The socket's inbound event budget (set by the endpoint), ``None``: unlimited.
         self.event_rate: EventRate | None = None
+        #: Frames this socket's reader has handled (it yields to others every few).
+        self.frames_read = 0
         self.state = ConnectionState.CONNECTING
         self._log = log
         self._queue: asyncio.Queue[_Item] = asyncio.Queue(maxsize=queue_size)
         self._send_timeout = send_timeout
         self._closing: tuple[int, str] | None = None
+        self._sending_since: float | None = None
+        self._writer: asyncio.Task[Any] | None = None
         self._streams: dict[str, _Stream] = {"seq": _Stream(label, "seq")}
 
     @staticmethod
@@ -231,9 +236,30 @@ class Connection:
             self._queue.get_nowait()
         self._queue.put_nowait(_Close(*self._closing))  # wakes the writer
 
+    def check_stalled(self, now: float) -> bool:
+        """Close the socket if one send has taken over ``send_timeout`` (``True`` if so).
+
+        Called periodically for every socket (:meth:`SocketRegistry.watch`) rather than
+        arming a timer around each send: a stalled peer costs one check a second.
+        """
+        since = self._sending_since
+        if since is None or now - since <= self._send_timeout or self._writer is None:
+            return False
+        logger.warning(
+            "A send to socket %s of %r stalled for %.1fs: closing it",
+            self.connection_id,
+            self.label,
+            now - since,
+        )
+        self._closing = (CloseCode.TOO_SLOW, "too slow")
+        self.state = ConnectionState.CLOSED
+        self._writer.cancel()
+        return True
+
     # -- the writer --------------------------------------------------------------
     async def run_writer(self) -> None:
         """Send queued items until the socket closes (run as this socket's own task)."""
+        self._writer = asyncio.current_task()
         try:
             while self.state is not ConnectionState.CLOSED:
                 item = await self._queue.get()
@@ -331,22 +357,21 @@ class Connection:
         if not self._connected():
             self.state = ConnectionState.CLOSED
             return False
+        self._sending_since = time.monotonic()  # watched by check_stalled()
         try:
-            await asyncio.wait_for(self.websocket.send_text(envelope.text), self._send_timeout)
-        except TimeoutError:
-            logger.warning(
-                "A send to socket %s of %r stalled for %.1fs: closing it",
-                self.connection_id,
-                self.label,
-                self._send_timeout,
-            )
-            self._closing = (CloseCode.TOO_SLOW, "too slow")
-            self.state = ConnectionState.CLOSED
-            return False
+            await self.websocket.send_text(envelope.text)
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if self._closing is not None and task is not None:  # check_stalled() gave up
+                task.uncancel()
+                return False
+            raise
         except Exception as exc:  # the peer went away mid-send
             logger.debug("Send to %s failed: %s", self.connection_id, exc)
             self.state = ConnectionState.CLOSED
             return False
+        finally:
+            self._sending_since = None
         return True
 
     def is_open_or_starting(self) -> bool:

@@ -48,7 +48,7 @@ class _Message(BaseModel):
 
     def wire(self) -> dict[str, Any]:
         """The JSON object to publish."""
-        return self.model_dump(mode="json")
+        return self.model_dump()  # fields are JSON already: no second conversion pass
 
 
 class ViewerRef(BaseModel):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import time
 from typing import TYPE_CHECKING
 
 from pywry.errors import BackendUnavailableError
@@ -66,6 +68,14 @@ class SocketRegistry:
         for connection in list(self._by_id.values()):
             if not await self._router.refresh(connection.connection_id, ttl=self._ttl):
                 await self.record(connection)
+
+    async def watch(self, interval: float) -> None:
+        """Close sockets whose current send stalled (each checks its own timeout)."""
+        while True:
+            await asyncio.sleep(interval)
+            now = time.monotonic()
+            for connection in list(self._by_id.values()):
+                connection.check_stalled(now)
 
     def get(self, connection_id: str) -> Connection | None:
         return self._by_id.get(connection_id)

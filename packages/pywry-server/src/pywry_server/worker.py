@@ -117,6 +117,8 @@ class Worker:
         await self.listener.subscribe()
         self.tasks.service(self.listener.run(), "pywry-bus")
         self.tasks.service(self.upkeep.run(), "pywry-upkeep")
+        watch_every = min(1.0, self.settings.server.send_timeout / 4)
+        self.tasks.service(self.sockets.watch(watch_every), "pywry-stalled-sends")
         await self.runtime.attach(self.outbound)
 
     async def stop(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
@@ -9,7 +10,14 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 
 from pywry import _json
 from pywry.callbacks import MAX_ARITY, Callback, accepted_arity, invoke_all
-from pywry.context import EventContext, Viewer, current_context, everyone, viewer_scope
+from pywry.context import (
+    EventContext,
+    Viewer,
+    ViewerState,
+    current_context,
+    everyone,
+    viewer_scope,
+)
 from pywry.errors import InvalidEventError
 from pywry.events import EVENT_PATTERN, check_user_event, validate_event_name
 from pywry.state.records import WidgetRecord
@@ -137,16 +145,20 @@ class Widget:
             await invoke_all(
                 callbacks, data, event, self._label, executor=self._runtime.executor, ctx=ctx
             )
-        if ctx is not None and ctx.state.changed:
-            await self._runtime.save_viewer_state(ctx.viewer, ctx.state.snapshot())
+        changed = None if ctx is None else ctx.changed_state
+        if ctx is not None and changed is not None:
+            await self._runtime.save_viewer_state(ctx.viewer, changed.snapshot())
         return len(callbacks)
 
     async def _context(
         self, viewer: Viewer, event: str, origin: str | None, callbacks: list[Callback]
     ) -> EventContext:
         """The callbacks' context; the viewer's state is read when one of them takes ``ctx``."""
-        wants_state = any(accepted_arity(fn) == MAX_ARITY for fn in callbacks)
-        state = await self._runtime.viewer_state(viewer.viewer_id, load=wants_state)
+        state: ViewerState | Callable[[], ViewerState]
+        if any(accepted_arity(fn) == MAX_ARITY for fn in callbacks):
+            state = await self._runtime.viewer_state(viewer.viewer_id, load=True)
+        else:  # made on first use only (most events never touch it)
+            state = functools.partial(self._runtime.viewer_state_now, viewer.viewer_id)
         return EventContext(
             viewer,
             worker_id=self._runtime.worker_id,
