@@ -13,7 +13,7 @@ from pywry.context import EventContext, Viewer, ViewerState, viewer_scope
 from pywry.runtime import Runtime
 from pywry.state.records import WidgetRecord
 from pywry.toolbar import Button, Div, Option, SecretInput, Select, Toolbar
-from pywry.toolbar.secrets import SecretValues
+from pywry.toolbar.secrets import MAX_SUBMITTED_CHARS, SecretValues
 from pywry.widgets.widget import Widget
 
 SECRET = "sk-live-abcdef"
@@ -196,6 +196,10 @@ async def test_a_submitted_secret_is_the_viewers_own(served: Any) -> None:
     # Without a viewer (no page sent it) nothing is stored anywhere.
     await widget.dispatch("app:key", {"componentId": "key", "value": "anonymous"})
     assert widget.toolbar_secret("key") == SECRET
+    # A value longer than MAX_SUBMITTED_CHARS is not kept: Alice keeps her last one.
+    huge = {"componentId": "key", "value": "x" * (MAX_SUBMITTED_CHARS + 1)}
+    await widget.dispatch("app:key", huge, viewer=ALICE)
+    assert seen["viewer-alice"] == "alice-1"
 
 
 def _context(viewer: Viewer) -> EventContext:

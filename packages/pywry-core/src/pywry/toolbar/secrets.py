@@ -5,7 +5,8 @@ callback is everyone's (and replaces what viewers typed); inside a callback it i
 the answered viewer's. Everything stays in this process: never in the page, the
 replay log or the state backend. The per-viewer part is bounded: at most
 :data:`MAX_VIEWERS` viewers (the least recently used goes first), each forgotten
-:data:`VIEWER_TTL` seconds after its last use.
+:data:`VIEWER_TTL` seconds after its last use; a page may submit at most
+:data:`MAX_SUBMITTED_CHARS` characters.
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 
-__all__ = ["MAX_VIEWERS", "VIEWER_TTL", "SecretValues"]
+__all__ = ["MAX_SUBMITTED_CHARS", "MAX_VIEWERS", "VIEWER_TTL", "SecretValues"]
 
 #: Viewers whose typed secrets one widget keeps (least recently used dropped beyond).
 MAX_VIEWERS = 4096
 #: Seconds a viewer's typed secrets are kept after its last use (the default SESSION_TTL).
 VIEWER_TTL = 86_400.0
+#: Longest secret a page may submit (a PEM private key fits); longer ones are not kept.
+MAX_SUBMITTED_CHARS = 16_384
 
 
 class SecretValues:

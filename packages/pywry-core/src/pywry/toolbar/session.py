@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from pywry._clip import clip
 from pywry.context import current_context
 from pywry.toolbar.inputs import SecretInput
-from pywry.toolbar.secrets import SecretValues
+from pywry.toolbar.secrets import MAX_SUBMITTED_CHARS, SecretValues
 
 if TYPE_CHECKING:
     from pywry.runtime import Runtime
@@ -144,11 +144,19 @@ class ToolbarSession:
         element = self._secret_inputs().get(component_id)
         if element is None or element.event != event:
             return
-        viewer_id = _viewer_now()
+        viewer_id, value = _viewer_now(), data["value"]
         if viewer_id is None:  # only a page's own slot may take what it typed
             logger.warning("A %s value without a viewer was not stored", clip(component_id))
             return
-        self._secrets.set(component_id, data["value"], viewer_id)
+        if len(value) > MAX_SUBMITTED_CHARS:
+            logger.warning(
+                "A %s value of %d characters was not stored (at most %d)",
+                clip(component_id),
+                len(value),
+                MAX_SUBMITTED_CHARS,
+            )
+            return
+        self._secrets.set(component_id, value, viewer_id)
 
     def _reveal(self, action: str, data: dict[str, Any], origin: str | None) -> None:
         component_id, request_id = data.get("componentId"), data.get("requestId")
