@@ -206,3 +206,24 @@ def test_100k_rows_scroll_to_the_bottom_and_sort(grid_app, new_page) -> None:
     assert int(first_id) == int(np.argmax(values))
     assert re.fullmatch(r"\d+", first_id)
     assert _errors(recorded) == []
+
+
+def test_a_forged_edit_of_a_read_only_column_is_refused(grid_app, new_page) -> None:
+    page = _open(grid_app, new_page).page
+    forged = "<img src=x onerror=alert(1)>"
+    page.evaluate(  # what a hostile script in the page could send: qty is not editable
+        "(v) => window.pywry.emit('grid:cell-edit',"
+        " {row: 1, column: 'qty', value: v, oldValue: 1, rowData: {}})",
+        forged,
+    )
+    _cell(page, "cherry", "c0").click()  # then a real edit of the editable column
+    editor = page.locator(".tabulator-cell.tabulator-editing input")
+    editor.fill("cherries")
+    editor.press("Enter")
+    grid_app.wait_for_call("grid:cell-edit")
+    edits = [c for c in grid_app.calls() if c["event"] == "grid:cell-edit"]
+    assert [c["data"]["column"] for c in edits] == ["name"]  # no callback for the forgery
+    assert "Refused a grid:cell-edit of row 1, column 'qty'" in grid_app.log()
+    fresh = _open(grid_app, new_page).page
+    assert _cell(fresh, "banana", "c1").inner_text() == "1"
+    assert _cell(fresh, "cherries", "c0").inner_text() == "cherries"

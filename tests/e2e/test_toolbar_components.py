@@ -207,13 +207,31 @@ def test_secret_submit_reaches_python_and_copy_uses_the_stored_value(
     box.press("Enter")
     assert payload(app, "app:apikey", "on_apikey") == {"value": "sk-typed", "componentId": "apikey"}
     expect(box).to_have_value("")
-    # on_apikey stored "SK-TYPED" through set_toolbar_value: Python holds it, the page does not
-    assert httpx.get(app.base_url + "/secret-check").json() == {"value": "SK-TYPED"}
+    # on_apikey stored "SK-TYPED" through set_toolbar_value inside its callback: this
+    # viewer's value, held by Python (never the page); the app's own key is untouched.
+    assert httpx.get(app.base_url + "/secret-check").json() == {"value": SECRET}
     copy = page.get_by_role("button", name="Copy API key")
     copy.click()
     expect(copy).to_have_attribute("data-copied", "true")
     assert page.evaluate("navigator.clipboard.readText()") == "SK-TYPED"
     assert "SK-TYPED" not in page.content()
+
+
+def test_secret_typed_by_one_viewer_is_not_revealed_to_another(
+    app: ServerProcess, page: Page, new_page: Any
+) -> None:
+    box = page.get_by_label("API key", exact=True)
+    box.fill("sk-alice-only")
+    box.press("Enter")
+    assert payload(app, "app:apikey", "on_apikey")["value"] == "sk-alice-only"
+    other = new_page()
+    other.page.goto(app.base_url + "/")
+    other.wait_connected()
+    other_box = other.page.get_by_label("API key", exact=True)
+    other.page.get_by_role("button", name="Show API key").click()
+    expect(other_box).to_have_value(SECRET)  # the value the input was built with
+    page.get_by_role("button", name="Show API key").click()
+    expect(box).to_have_value("SK-ALICE-ONLY")  # the first viewer still has its own
 
 
 def test_request_toolbar_state_from_a_sync_callback(app: ServerProcess, page: Page) -> None:

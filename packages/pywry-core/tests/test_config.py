@@ -45,6 +45,7 @@ def test_defaults_match_the_spec_tables() -> None:
     assert d.redis_url == "redis://localhost:6379/0"
     assert (d.redis_prefix, d.redis_pool_size) == ("pywry", 10)
     assert (d.widget_ttl, d.connection_ttl, d.session_ttl) == (86400, 300, 86400)
+    assert d.session_max_age == 604_800  # a week from login, however often used
     assert d.worker_id is None
     assert d.auth_enabled is False
 
@@ -102,6 +103,7 @@ def test_security_defaults() -> None:
         ("PYWRY_DEPLOY__WIDGET_TTL", "60", "deploy", "widget_ttl", 60),
         ("PYWRY_DEPLOY__CONNECTION_TTL", "30", "deploy", "connection_ttl", 30),
         ("PYWRY_DEPLOY__SESSION_TTL", "600", "deploy", "session_ttl", 600),
+        ("PYWRY_DEPLOY__SESSION_MAX_AGE", "3600", "deploy", "session_max_age", 3600),
         ("PYWRY_DEPLOY__WORKER_ID", "w-1", "deploy", "worker_id", "w-1"),
         ("PYWRY_DEPLOY__AUTH_ENABLED", "1", "deploy", "auth_enabled", True),
         ("PYWRY_SERVER__FRAME_ANCESTORS", "self", "server", "frame_ancestors", ["'self'"]),
@@ -159,6 +161,7 @@ def test_cors_origins_from_json_or_commas(
         ("PYWRY_DEPLOY__REDIS_POOL_SIZE", "101"),
         ("PYWRY_DEPLOY__REDIS_URL", "http://localhost"),
         ("PYWRY_DEPLOY__WIDGET_TTL", "-5"),
+        ("PYWRY_DEPLOY__SESSION_MAX_AGE", "0"),
         ("PYWRY_SERVER__CORS_ORIGINS", "[not json"),
         ("PYWRY_SERVER__SSL_CERTFILE", "/nonexistent/cert.pem"),
         ("PYWRY_SERVER__FRAME_ANCESTORS", "'none', 'self'"),

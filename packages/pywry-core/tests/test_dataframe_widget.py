@@ -7,6 +7,7 @@ import json
 import pytest
 from pywry import inline
 from pywry.widgets import DataFrameWidget
+from pywry.widgets.grid import MAX_EDIT_CHARS
 
 pd = pytest.importorskip("pandas")
 
@@ -98,9 +99,63 @@ async def test_cell_edit_from_a_browser_is_kept_and_callbacks_run(grid) -> None:
     assert await grid.dispatch("grid:cell-edit", edit) == 1
     assert seen == [edit]
     assert grid.cell(0, "qty") == 5
-    # a malformed edit changes nothing, and callbacks still run
-    assert await grid.dispatch("grid:cell-edit", {"row": 99, "column": "qty", "value": 1}) == 1
+    # a malformed edit changes nothing, and no callback runs for it
+    assert await grid.dispatch("grid:cell-edit", {"row": 99, "column": "qty", "value": 1}) == 0
     assert grid.cell(0, "qty") == 5
+    assert seen == [edit]
+
+
+@pytest.mark.parametrize(
+    ("edit", "reason"),
+    [
+        ({"row": 0, "column": "name", "value": "x"}, "not editable"),  # not in editable=[...]
+        ({"row": 0, "column": "qty", "value": {"nested": [1]}}, "not a JSON scalar"),
+        ({"row": 0, "column": "qty", "value": [1, 2]}, "not a JSON scalar"),
+        ({"row": 0, "column": "qty", "value": "x" * (MAX_EDIT_CHARS + 1)}, "10,001 characters"),
+        ({"row": 0, "column": "qty", "value": float("nan")}, "not a finite number"),
+        ({"row": 5, "column": "qty", "value": 1}, "malformed"),
+        ({"row": "0", "column": "qty", "value": 1}, "malformed"),
+        ({"row": 0, "column": "nope", "value": 1}, "malformed"),
+        ({"column": "qty", "value": 1}, "malformed"),
+        (["not", "an", "object"], "malformed"),
+    ],
+)
+async def test_an_edit_the_grid_does_not_offer_is_refused(
+    grid, caplog: pytest.LogCaptureFixture, edit: object, reason: str
+) -> None:
+    calls: list[object] = []
+    grid.on("grid:cell-edit", lambda data, event, label: calls.append(data))
+    before = _document(grid)
+    assert await grid.dispatch("grid:cell-edit", edit) == 0
+    assert calls == []
+    assert _document(grid) == before  # nothing stored (nor a new digest)
+    (record,) = [r for r in caplog.records if r.name == "pywry.grid"]
+    assert record.levelname == "WARNING"
+    assert reason in record.getMessage()
+    assert len(record.getMessage()) < 500  # client text is clipped
+
+
+@pytest.mark.parametrize("value", [None, True, -2.5, 7, "", "y" * MAX_EDIT_CHARS])
+async def test_json_scalars_are_stored(grid, value: object) -> None:
+    await grid.dispatch("grid:cell-edit", {"row": 1, "column": "qty", "value": value})
+    assert grid.cell(1, "qty") == value
+
+
+async def test_editable_true_and_update_columns_decide_what_is_editable() -> None:
+    df = pd.DataFrame({"a": [1], "b": [2]}, index=pd.Index(["r"], name="key"))
+    grid = inline.show_dataframe(df, editable=True)
+    assert await grid.dispatch("grid:cell-edit", {"row": 0, "column": "key", "value": "x"}) == 0
+    assert grid.cell(0, "key") == "r"  # index columns never take edits
+    await grid.dispatch("grid:cell-edit", {"row": 0, "column": "a", "value": 9})
+    assert grid.cell(0, "a") == 9
+    grid.update_columns({"a": {"editable": False}})
+    await grid.dispatch("grid:cell-edit", {"row": 0, "column": "a", "value": 10})
+    assert grid.cell(0, "a") == 9
+    read_only = inline.show_dataframe(df)
+    read_only.update_columns({"b": {"editable": True}})
+    await read_only.dispatch("grid:cell-edit", {"row": 0, "column": "b", "value": 3})
+    await read_only.dispatch("grid:cell-edit", {"row": 0, "column": "a", "value": 3})
+    assert (read_only.cell(0, "a"), read_only.cell(0, "b")) == (1, 3)
 
 
 def test_bad_options_are_refused() -> None:

@@ -239,3 +239,73 @@ def test_idle_socket_is_closed_4401_when_its_session_expires(
         _assert_closed_unauthorized(socket)  # sent nothing: an upkeep round closes it
     with client.websocket_connect("/widget/demo/ws?client=testclient01") as socket:
         _assert_closed_unauthorized(socket)  # and the page cannot come back
+
+
+# -- rotation and absolute lifetime -------------------------------------------------
+def test_login_replaces_the_session_the_request_presented(auth_client: TestClient) -> None:
+    first = _login(auth_client).headers["x-session-id"]
+    second = _login(auth_client, user="alice").headers["x-session-id"]  # cookie: first
+    assert second != first
+    assert auth_client.cookies.get(COOKIE_NAME) == second
+    assert auth_client.get("/widget/demo").status_code == 200
+    old = {"Authorization": f"Bearer {first}"}
+    assert auth_client.get("/widget/demo", headers=old).status_code == 401
+    with auth_client.websocket_connect("/widget/demo/ws", headers=old) as socket:
+        _assert_closed_unauthorized(socket)
+
+
+def test_a_fixated_session_id_dies_when_the_victim_logs_in(
+    add_widget: Any, make_client: MakeClient
+) -> None:
+    add_widget()
+    attacker = _add_login_routes(make_client(deploy={"auth_enabled": True}))
+    planted = _login(attacker, user="mallory").headers["x-session-id"]
+    victim = TestClient(attacker.app)
+    victim.cookies.set(COOKIE_NAME, planted)  # set by the attacker before the login
+    mine = _login(victim, user="victim").headers["x-session-id"]
+    assert mine != planted
+    assert victim.get("/me").json()["user"] == "victim"
+    assert attacker.get("/widget/demo").status_code == 401  # the planted id is dead
+
+
+def test_a_session_ends_at_its_max_age_however_often_it_is_used(
+    add_widget: Any, make_client: MakeClient
+) -> None:
+    add_widget()
+    settings = {"auth_enabled": True, "session_ttl": 3600, "session_max_age": 3}
+    client = _add_login_routes(make_client(deploy=settings))
+    started = time.monotonic()
+    session_id = _login(client).headers["x-session-id"]
+    statuses: list[int] = []
+    while time.monotonic() - started < 5:
+        statuses.append(client.get("/widget/demo").status_code)
+        time.sleep(0.25)
+    assert statuses[0] == 200
+    assert statuses[-1] == 401
+    assert statuses == sorted(statuses)  # 200s, then 401s only: never renewed past the age
+    bearer = {"Authorization": f"Bearer {session_id}"}
+    assert client.get("/me", headers=bearer).status_code == 401
+
+
+def test_a_busy_socket_is_closed_4401_at_the_max_age(
+    add_widget: Any, make_client: MakeClient
+) -> None:
+    calls: list[Any] = []
+    add_widget(callbacks={"app:go": lambda data: calls.append(data)})
+    settings = {"auth_enabled": True, "session_ttl": 3600, "session_max_age": 2}
+    client = _add_login_routes(make_client(deploy=settings))
+    started = time.monotonic()
+    _login(client)
+    with client.websocket_connect("/widget/demo/ws?client=testclient01") as socket:
+        socket.send_json({"type": "hello", "lastSeq": None})
+        assert socket.receive_json()["type"] == "welcome"
+        sent = 0
+        while time.monotonic() - started < 1:  # well within the age: every event runs
+            sent += 1
+            socket.send_json({"type": "event", "id": f"e{sent}", "event": "app:go", "data": sent})
+            assert _receive(socket)["text"] == f'{{"type":"ack","id":"e{sent}","status":"ok"}}'
+            time.sleep(0.1)
+        time.sleep(max(0.0, started + 2.5 - time.monotonic()))
+        socket.send_json({"type": "event", "id": "late", "event": "app:go", "data": "late"})
+        _assert_closed_unauthorized(socket)
+    assert "late" not in calls

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import re
 
+import pytest
 from pywry.assets import get_asset
 
 
@@ -24,6 +25,20 @@ def test_unknown_widget_gives_404_not_500(make_client) -> None:
     response = client.get("/widget/missing")
     assert response.status_code == 404
     assert response.json()["error"] == "widget_not_found"
+
+
+@pytest.mark.parametrize("path", ["/widget/missing", "/widget/missing/data"])
+def test_a_404_names_only_the_asked_label(add_widget, make_client, path: str) -> None:
+    for label in ("admin-panel", "alice-report-7f3a", "demo"):  # other users' widgets
+        add_widget(label)
+    client = make_client()
+    response = client.get(path)
+    assert response.status_code == 404
+    body = response.json()
+    assert body["error"] == "widget_not_found"
+    assert "'missing'" in body["detail"]
+    for label in ("admin-panel", "alice-report-7f3a", "demo"):
+        assert label not in response.text
 
 
 def test_widget_prefix_setting_moves_routes(add_widget, make_client) -> None:

@@ -25,6 +25,7 @@ from pywry.widgets.widget import Widget
 from pywry_server import create_app
 from pywry_state_redis.testing import redis_server_url
 from starlette.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
 
 pytestmark = pytest.mark.redis
 
@@ -118,9 +119,10 @@ class Browser:
         self._reader.shutdown(wait=False)
 
 
-def _vault(runtime: Runtime, *, owner: str | None = None) -> Widget:
+def _vault(runtime: Runtime, *, owner: str | None = None, **secret_options: Any) -> Widget:
     """A widget with a SecretInput; ``app:ping`` answers every viewer with ``app:pong``."""
-    bar = Toolbar(items=[SecretInput(component_id="key", event="app:key", value=SECRET)])
+    secret = SecretInput(component_id="key", event="app:key", value=SECRET, **secret_options)
+    bar = Toolbar(items=[secret])
 
     def on_ping(data: Any, event: str, label: str) -> None:
         widget.broadcast("app:pong", data)  # inside a callback, emit() would answer one viewer
@@ -231,3 +233,65 @@ def test_answer_crosses_workers_to_the_socket_that_asked(
         assert [f["event"] for f in viewer.frames if f["type"] == "event"] == ["app:pong"]
         _no_secret_in(viewer.frames)
     assert [key for key, text in _stored_text(*redis_env).items() if SECRET in text] == []
+
+
+def test_a_typed_secret_is_revealed_only_to_the_viewer_who_typed_it(
+    serve: Callable[[Runtime, str], TestClient], redis_env: tuple[str, str]
+) -> None:
+    runtime = Runtime()
+    widget = _vault(runtime)
+    client = serve(runtime, "worker-solo")
+    alice, bob = Browser(client), Browser(client)
+    typed = "sk-typed-by-alice-93b1"
+    alice.send("app:key", {"componentId": "key", "value": typed})
+    assert _reveal(alice, "a1")["data"]["value"] == typed
+    assert _reveal(bob, "b1")["data"]["value"] == SECRET  # never Alice's
+    assert widget.toolbar_secret("key") == SECRET  # an anonymous page cannot replace it
+    bob.send("app:key", {"componentId": "key", "value": "sk-bob"})
+    assert _reveal(alice, "a2")["data"]["value"] == typed
+    frames = repr(bob.frames)
+    assert typed not in frames
+    assert [key for key, text in _stored_text(*redis_env).items() if typed in text] == []
+
+
+@pytest.mark.parametrize("action", ["reveal", "copy"])
+def test_reveal_or_copy_without_its_button_gets_no_answer(
+    serve: Callable[[Runtime, str], TestClient], action: str
+) -> None:
+    runtime = Runtime()
+    _vault(runtime, show_reveal=False, show_copy=False)
+    client = serve(runtime, "worker-solo")
+    forger = Browser(client)
+    forger.send(f"toolbar:secret-{action}", {"componentId": "key", "requestId": "f1"})
+    forger.send("app:ping", {"n": 3})  # handled after the reveal: its pong comes later
+    assert forger.wait_event("app:pong")["data"] == {"n": 3}
+    assert [f.get("event") for f in forger.frames if f["type"] == "event"] == ["app:pong"]
+    _no_secret_in(forger.frames)
+
+
+def _read_until_closed(socket: Any) -> None:
+    while True:  # until the close (which raises): nothing it gets holds the secret
+        assert SECRET not in socket.receive_text()
+
+
+def test_a_cross_site_page_cannot_ask_for_the_secret(
+    serve: Callable[[Runtime, str], TestClient],
+) -> None:
+    runtime = Runtime()
+    _vault(runtime)
+    client = serve(runtime, "worker-solo")
+    headers = {"Origin": "https://evil.example"}  # a visitor's browser on another site
+    with client.websocket_connect(f"/widget/{LABEL}/ws", headers=headers) as socket:
+        refusal = socket.receive_json()
+        assert refusal["type"] == "error" and refusal["code"] == "forbidden_origin"
+        reveal = {"componentId": "key", "requestId": "x1"}
+        socket.send_json({"type": "hello", "lastSeq": None})
+        socket.send_json(
+            {"type": "event", "id": "x1", "event": "toolbar:secret-reveal", "data": reveal}
+        )
+        with pytest.raises(WebSocketDisconnect) as closed:
+            _read_until_closed(socket)
+    assert closed.value.code == 4403
+    # The same reveal from the server's own origin is answered (so the refusal is the origin's).
+    own = Browser(client)
+    assert _reveal(own, "ok")["data"]["value"] == SECRET

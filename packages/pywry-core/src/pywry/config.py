@@ -273,6 +273,8 @@ class DeploySettings(_Section):
     """Seconds a connection's routing entry lives without a heartbeat."""
     session_ttl: int = Field(86400, ge=1)
     """Seconds a session (and a viewer's state) lives after its last use."""
+    session_max_age: int = Field(604_800, ge=1)
+    """Seconds a session lives at most from its login, however often it is used."""
     worker_id: str | None = None
     """This worker's id (default: host-pid-random)."""
     auth_enabled: bool = False

@@ -55,16 +55,16 @@ class WidgetError(PyWryError):
 
 
 class WidgetNotFoundError(WidgetError, LookupError):
-    """No widget is registered under the requested label."""
+    """No widget is registered under the requested label.
 
-    def __init__(self, label: str, known: list[str] | None = None) -> None:
+    The message names the asked label only: it reaches 404 bodies, and the labels a
+    worker holds (other users' run-time widgets among them) are not the caller's to see.
+    """
+
+    def __init__(self, label: str) -> None:
         self.label = label
-        hint = ""
-        if known:
-            shown = ", ".join(sorted(known)[:10])
-            hint = f" Known labels: {shown}."
         super().__init__(
-            f"No widget with label {label!r} is registered.{hint} "
+            f"No widget with label {label!r} is registered. "
             "Create it with show(), show_plotly() or show_dataframe() first, "
             "and pass its `.label`."
         )

@@ -206,7 +206,7 @@ def get_widget_html(label: str) -> str:
     if widget is not None:
         return render_page(widget.to_record(), widget_prefix=_prefix())
     if runtime.sink is None:
-        raise WidgetNotFoundError(label, [w.label for w in runtime.widgets()])
+        raise WidgetNotFoundError(label)
     return runtime.run_blocking(lambda: get_widget_html_async(label))
 
 

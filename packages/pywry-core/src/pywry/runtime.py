@@ -146,7 +146,7 @@ class Runtime:
         sink = self._sink
         record = await sink.lookup(label) if sink is not None else None
         if record is None:
-            raise WidgetNotFoundError(label, [w.label for w in self.widgets()])
+            raise WidgetNotFoundError(label)
         return record
 
     # -- server link -----------------------------------------------------------

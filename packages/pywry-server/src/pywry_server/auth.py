@@ -4,7 +4,10 @@ PyWry does not check passwords: your own login route decides who the user is and
 calls :func:`create_session`; PyWry then requires that session on widget pages,
 widget data and WebSockets. Sessions are :class:`~pywry.state.records.SessionRecord`
 entries in the state backend (so every worker accepts them) and expire
-``PYWRY_DEPLOY__SESSION_TTL`` seconds after their last use.
+``PYWRY_DEPLOY__SESSION_TTL`` seconds after their last use, and
+``PYWRY_DEPLOY__SESSION_MAX_AGE`` seconds after the login at the latest (each touch
+renews a session for the smaller of the two). A login replaces the session the
+request presented, so an id planted before the login or used before it is dead.
 
 A request carries its session in the ``pywry_session`` cookie, or, for API
 clients, in an ``Authorization: Bearer <session id>`` header. Use means a page or
@@ -17,6 +20,8 @@ from __future__ import annotations
 
 import re
 import secrets
+import time
+from collections import OrderedDict
 from typing import TYPE_CHECKING, Any, Protocol
 
 from fastapi import Request, Response
@@ -53,6 +58,9 @@ COOKIE_NAME = "pywry_session"
 #: WebSocket close code for a missing, unknown or expired session (the bridge stops).
 CLOSE_UNAUTHORIZED = CloseCode.UNAUTHORIZED
 _SESSION_ID = re.compile(r"^[A-Za-z0-9_\-]{16,128}$")
+#: Sessions whose login time this process remembers (so an event needs no extra read).
+_CREATED_CACHE = 10_000
+_created_at: OrderedDict[str, float] = OrderedDict()
 
 
 class AuthenticationRequired(Exception):
@@ -115,9 +123,15 @@ async def create_session(
     also be handed to API clients, which send it as ``Authorization: Bearer <id>``.
     """
     hub = _deployment(request)
+    previous = session_id_of(request)
+    if previous is not None:  # rotation: a fixated or earlier id dies with the login
+        await hub.backend.sessions.remove(previous)
+        _created_at.pop(previous, None)
     session_id = secrets.token_urlsafe(32)
     record = SessionRecord(session_id=session_id, user=user, data=data or {})
-    await hub.backend.sessions.create(record, ttl=hub.settings.deploy.session_ttl)
+    deploy = hub.settings.deploy
+    await hub.backend.sessions.create(record, ttl=min(deploy.session_ttl, deploy.session_max_age))
+    _remember(session_id, record.created_at)
     response.set_cookie(
         COOKIE_NAME,
         session_id,
@@ -151,9 +165,34 @@ async def current_session(conn: HTTPConnection) -> SessionRecord | None:
     if session_id is None:
         return None
     hub = _deployment(conn)
-    if not await hub.backend.sessions.touch(session_id, ttl=hub.settings.deploy.session_ttl):
+    record = await hub.backend.sessions.get(session_id)
+    if record is None:
         return None
-    return await hub.backend.sessions.get(session_id)
+    _remember(session_id, record.created_at)
+    if not await _renew(hub, session_id, record.created_at):
+        return None
+    return record
+
+
+def _remember(session_id: str, created_at: float) -> None:
+    _created_at[session_id] = created_at
+    _created_at.move_to_end(session_id)
+    while len(_created_at) > _CREATED_CACHE:
+        _created_at.popitem(last=False)
+
+
+async def _renew(hub: Deployment, session_id: str, created_at: float) -> bool:
+    """Touch a session for ``SESSION_TTL``, never past its ``SESSION_MAX_AGE``.
+
+    ``False`` if it is gone or too old (an old one is removed from the backend).
+    """
+    deploy = hub.settings.deploy
+    left = created_at + deploy.session_max_age - time.time()
+    if left <= 0:
+        await hub.backend.sessions.remove(session_id)
+        _created_at.pop(session_id, None)
+        return False
+    return await hub.backend.sessions.touch(session_id, ttl=min(deploy.session_ttl, left))
 
 
 async def require_session(request: Request) -> SessionRecord | None:
@@ -170,11 +209,18 @@ async def require_session(request: Request) -> SessionRecord | None:
 
 
 async def session_still_valid(hub: Deployment, connection: Connection) -> bool:
-    """Renew the session of a socket that sent an event; ``False`` if it is gone."""
-    if connection.session_id is None:
+    """Renew the session of a socket that sent an event; ``False`` if it is gone or too old."""
+    session_id = connection.session_id
+    if session_id is None:
         return True
-    ttl = hub.settings.deploy.session_ttl
-    return await hub.backend.sessions.touch(connection.session_id, ttl=ttl)
+    created_at = _created_at.get(session_id)
+    if created_at is None:  # first event of this session here: read its login time once
+        record = await hub.backend.sessions.get(session_id)
+        if record is None:
+            return False
+        created_at = record.created_at
+        _remember(session_id, created_at)
+    return await _renew(hub, session_id, created_at)
 
 
 async def close_expired_sockets(backend: StateBackend, sockets: SocketRegistry) -> None:

@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import logging
 import re
-import reprlib
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
+
+from pywry._clip import LOG_TEXT_LIMIT, clip
 
 __all__ = [
     "LOG_TEXT_LIMIT",
@@ -36,8 +37,6 @@ __all__ = [
 
 #: Deepest nesting of arrays and objects in one inbound frame (the frame object is 1).
 MAX_JSON_DEPTH = 32
-#: Characters of client-supplied text a log line keeps (the rest becomes ``...``).
-LOG_TEXT_LIMIT = 200
 
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 _SQUARE = str.maketrans("{}", "[]")
@@ -147,27 +146,6 @@ async def _deny(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         await send({"type": "websocket.http.response.body", "body": body})
     else:
         await send({"type": "websocket.close", "code": 1013, "reason": "too many sockets"})
-
-
-_REPR = reprlib.Repr()
-_REPR.maxlevel = 3
-_REPR.maxstring = LOG_TEXT_LIMIT
-_REPR.maxother = LOG_TEXT_LIMIT
-_REPR.maxlist = _REPR.maxtuple = _REPR.maxdict = _REPR.maxset = 8
-
-
-def clip(value: object, limit: int = LOG_TEXT_LIMIT) -> str:
-    """``repr(value)`` for a log line: control characters escaped, at most ~``limit`` chars.
-
-    Client-supplied text (an origin header, an event name, a component id) goes
-    through this before it is logged, so log lines stay one line and short however
-    much a client sends.
-    """
-    if isinstance(value, str):
-        text = repr(value[:limit])
-        return text if len(value) <= limit else f"{text}...({len(value)} chars)"
-    text = _REPR.repr(value)
-    return text if len(text) <= limit + 20 else text[:limit] + "..."
 
 
 class _OneLineClientErrors(logging.Filter):

@@ -3,11 +3,15 @@
 Each widget owns one :class:`ToolbarSession`. It answers the toolbar events
 browsers send (``toolbar:state``, ``toolbar:secret-reveal``, ``toolbar:secret-copy``)
 and keeps every :class:`~pywry.toolbar.SecretInput` value in this Python process
-only: the page never holds it; a reveal or copy asks for it and gets one
-``toolbar:secret-value`` event back, tagged with the asking page's ``requestId``.
-That answer goes to the asking browser connection alone (``reply``, the server's
-targeted send): it is neither broadcast to other viewers nor stored in the
-backend's replay log.
+only (:class:`~pywry.toolbar.secrets.SecretValues`): the page never holds it; a
+reveal or copy asks for it and gets one ``toolbar:secret-value`` event back, tagged
+with the asking page's ``requestId``. That answer goes to the asking browser
+connection alone (``reply``, the server's targeted send): it is neither broadcast to
+other viewers nor stored in the backend's replay log.
+
+What a browser may do is what its page offers: a reveal (copy) is answered only when
+the SecretInput shows its reveal (copy) button; a value a page submits is that
+viewer's alone, so another viewer's reveal never returns it.
 """
 
 from __future__ import annotations
@@ -20,8 +24,10 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
+from pywry._clip import clip
 from pywry.context import current_context
 from pywry.toolbar.inputs import SecretInput
+from pywry.toolbar.secrets import MAX_SUBMITTED_CHARS, SecretValues
 
 if TYPE_CHECKING:
     from pywry.runtime import Runtime
@@ -35,6 +41,17 @@ logger = logging.getLogger("pywry.toolbar")
 ToolbarState = dict[str, Any]
 _MAX_PENDING = 256
 _SECRET_ACTIONS = {"toolbar:secret-reveal": "reveal", "toolbar:secret-copy": "copy"}
+
+
+def _viewer_now() -> str | None:
+    """The viewer whose callback is running, ``None`` outside one (everyone)."""
+    ctx = current_context()
+    return None if ctx is None else ctx.viewer_id
+
+
+def _offers(element: SecretInput, action: str) -> bool:
+    """Whether the page shows ``element``'s reveal or copy button."""
+    return element.show_reveal if action == "reveal" else element.show_copy
 
 
 class ToolbarSession:
@@ -52,7 +69,7 @@ class ToolbarSession:
         self._emit = emit
         self._reply = reply
         self._toolbars = toolbars
-        self._secrets: dict[str, str | None] = {}
+        self._secrets = SecretValues()
         #: request id -> (future, the viewer asked; ``None``: any viewer may answer)
         self._pending: dict[str, tuple[Future[ToolbarState], str | None]] = {}
         self._lock = threading.RLock()
@@ -67,18 +84,20 @@ class ToolbarSession:
         }
 
     def secret(self, component_id: str) -> str | None:
-        """The current value of SecretInput ``component_id`` (``None`` when unset)."""
+        """The value of SecretInput ``component_id`` (``None`` when unset).
+
+        Inside a callback: the answered viewer's (what it typed or was given), else
+        everyone's; outside a callback: everyone's (set from Python, else built with).
+        """
         element = self._secret_inputs().get(component_id)
         if element is None:
             raise KeyError(f"No SecretInput with component_id {component_id!r}")
-        return self._value_of(element)
+        return self._value_of(element, _viewer_now())
 
-    def _value_of(self, element: SecretInput) -> str | None:
-        """The value set from Python or the page, else the one the input was built with."""
-        with self._lock:
-            if element.component_id in self._secrets:
-                return self._secrets[element.component_id]
-        return element.secret()
+    def _value_of(self, element: SecretInput, viewer_id: str | None) -> str | None:
+        """``viewer_id``'s value, else the one set from Python, else the one built with."""
+        found, value = self._secrets.get(element.component_id, viewer_id)
+        return value if found else element.secret()
 
     def outgoing(self, change: dict[str, Any]) -> dict[str, Any]:
         """A ``toolbar:set-value`` payload with any secret value kept back in Python."""
@@ -86,18 +105,17 @@ class ToolbarSession:
         if component_id not in self._secret_inputs() or "value" not in change:
             return change
         value = change.pop("value")
-        with self._lock:
-            self._secrets[component_id] = None if value is None else str(value)
+        self._secrets.set(component_id, None if value is None else str(value), _viewer_now())
         return {**change, "hasValue": bool(value)}
 
     def outgoing_values(self, values: Mapping[str, Any]) -> dict[str, Any]:
         """``set_toolbar_values`` data with secrets stored here and sent as ``hasValue`` only."""
         secrets = self._secret_inputs()
+        viewer_id = _viewer_now()
         sent: dict[str, Any] = {}
         for component_id, value in values.items():
             if component_id in secrets:
-                with self._lock:
-                    self._secrets[component_id] = None if value is None else str(value)
+                self._secrets.set(component_id, None if value is None else str(value), viewer_id)
                 sent[component_id] = {"hasValue": bool(value)}
             else:
                 sent[component_id] = value
@@ -124,23 +142,42 @@ class ToolbarSession:
         if not isinstance(component_id, str) or not isinstance(data.get("value"), str):
             return
         element = self._secret_inputs().get(component_id)
-        if element is not None and element.event == event:
-            with self._lock:
-                self._secrets[component_id] = data["value"]
+        if element is None or element.event != event:
+            return
+        viewer_id, value = _viewer_now(), data["value"]
+        if viewer_id is None:  # only a page's own slot may take what it typed
+            logger.warning("A %s value without a viewer was not stored", clip(component_id))
+            return
+        if len(value) > MAX_SUBMITTED_CHARS:
+            logger.warning(
+                "A %s value of %d characters was not stored (at most %d)",
+                clip(component_id),
+                len(value),
+                MAX_SUBMITTED_CHARS,
+            )
+            return
+        self._secrets.set(component_id, value, viewer_id)
 
     def _reveal(self, action: str, data: dict[str, Any], origin: str | None) -> None:
         component_id, request_id = data.get("componentId"), data.get("requestId")
         if not isinstance(component_id, str) or not isinstance(request_id, str):
             return
-        if origin is None:
+        element = self._secret_inputs().get(component_id)
+        if element is None:
+            logger.warning("%s asked for unknown SecretInput %s", action, clip(component_id))
+            return
+        if not _offers(element, action):
             logger.warning(
-                "%s of %r without an asking connection: not answered", action, component_id
+                "%s of SecretInput %s refused: its %s button is off",
+                action,
+                clip(component_id),
+                action,
             )
             return
-        try:
-            value = self.secret(component_id)
-        except KeyError:
-            logger.warning("%s asked for unknown SecretInput %r", action, component_id)
+        if origin is None:
+            logger.warning(
+                "%s of %s without an asking connection: not answered", action, clip(component_id)
+            )
             return
         self._reply(
             origin,
@@ -149,7 +186,7 @@ class ToolbarSession:
                 "componentId": component_id,
                 "requestId": request_id,
                 "action": action,
-                "value": value,
+                "value": self._value_of(element, _viewer_now()),
             },
         )
 
@@ -218,7 +255,7 @@ class ToolbarSession:
             return
         state: ToolbarState = dict(values)
         for component_id, element in self._secret_inputs().items():
-            state[component_id] = self._value_of(element)
+            state[component_id] = self._value_of(element, asked)  # the asker's, not another's
         future.set_result(state)
 
 

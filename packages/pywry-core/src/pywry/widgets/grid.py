@@ -6,13 +6,22 @@ The browser side is ``assets/grid-widget.js`` on Tabulator (``docs/grid.md``).
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
+from pywry._clip import clip
 from pywry.widgets.data import INLINE_LIMIT, DataWidget
 from pywry.widgets.dataframe import DEFAULT_JOINER, dataframe_to_table, plain_cell
 
-__all__ = ["COLUMN_OPTIONS", "INLINE_LIMIT", "DataFrameWidget", "Selection", "grid_options"]
+__all__ = [
+    "COLUMN_OPTIONS",
+    "INLINE_LIMIT",
+    "MAX_EDIT_CHARS",
+    "DataFrameWidget",
+    "Selection",
+    "grid_options",
+]
 
 if TYPE_CHECKING:
     from pywry.context import Viewer
@@ -22,6 +31,8 @@ logger = logging.getLogger("pywry.grid")
 Selection = Literal["multiple", "single", "none"]
 #: Keys ``update_columns`` accepts for a column.
 COLUMN_OPTIONS = frozenset({"title", "hidden", "width", "editable", "frozen"})
+#: Longest text a browser's ``grid:cell-edit`` may store in a cell.
+MAX_EDIT_CHARS = 10_000
 
 
 def grid_options(
@@ -134,19 +145,65 @@ class DataFrameWidget(DataWidget):
     async def dispatch(
         self, event: str, data: Any, *, origin: str | None = None, viewer: Viewer | None = None
     ) -> int:
-        """Apply ``grid:cell-edit`` to the stored data, then run the callbacks."""
-        if event == "grid:cell-edit":
-            self._apply_edit(data)
+        """Apply ``grid:cell-edit`` to the stored data, then run the callbacks.
+
+        An edit the grid does not offer (a read-only grid or column, an unknown row or
+        column, a value that is not a JSON scalar or is longer than
+        :data:`MAX_EDIT_CHARS`) is refused: logged, not stored, no callback runs, and
+        the page that sent it gets the stored value of the cell back.
+        """
+        if event == "grid:cell-edit" and not self._apply_edit(data, origin):
+            return 0
         return await super().dispatch(event, data, origin=origin, viewer=viewer)
 
-    def _apply_edit(self, data: Any) -> None:
+    def _apply_edit(self, data: Any, origin: str | None) -> bool:
+        """Store a browser's edit; ``False`` (and a warning) if it is refused."""
         try:
             r, c = self._row(data["row"]), self._column(data["column"])
         except (KeyError, TypeError, IndexError, ValueError):
-            logger.warning("Ignored a malformed grid:cell-edit on %r: %r", self.label, data)
-            return
+            logger.warning("Refused a malformed grid:cell-edit on %r: %s", self.label, clip(data))
+            return False
+        name = self.columns[c]
+        reason = self._edit_refusal(c, data.get("value"))
+        if reason is not None:
+            logger.warning(
+                "Refused a grid:cell-edit of row %d, column %s on %r: %s",
+                r,
+                clip(name),
+                self.label,
+                reason,
+            )
+            if origin is not None:  # put the page's cell back
+                stored = self.payload["table"]["rows"][r][c]
+                self._send_to(
+                    origin, "grid:update-cell", {"row": r, "column": name, "value": stored}
+                )
+            return False
         self.payload["table"]["rows"][r][c] = plain_cell(data.get("value"))
         self._changed()
+        return True
+
+    def _editable(self, c: int) -> bool:
+        """Whether column ``c`` takes edits from the page (as ``grid-widget.js`` decides)."""
+        column = self.payload["table"]["columns"][c]
+        if isinstance(column.get("editable"), bool):  # set by update_columns
+            return bool(column["editable"])
+        if column.get("index"):
+            return False
+        editable = self.payload["options"].get("editable")
+        return editable is True or (isinstance(editable, list) and column["name"] in editable)
+
+    def _edit_refusal(self, c: int, value: Any) -> str | None:
+        """Why a page may not store ``value`` in column ``c``; ``None`` if it may."""
+        if not self._editable(c):
+            return "the column is not editable"
+        if value is not None and not isinstance(value, (str, int, float)):  # bool is an int
+            return f"the value is a {type(value).__name__}, not a JSON scalar"
+        if isinstance(value, float) and not math.isfinite(value):
+            return "the value is not a finite number"
+        if isinstance(value, str) and len(value) > MAX_EDIT_CHARS:
+            return f"the value has {len(value):,} characters (at most {MAX_EDIT_CHARS:,})"
+        return None
 
     # -- helpers ---------------------------------------------------------------
     def _row(self, row: int) -> int:
