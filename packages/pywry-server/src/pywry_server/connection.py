@@ -22,7 +22,6 @@ sent strictly in order, each event once (``_Stream``):
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import secrets
 import time
@@ -35,11 +34,12 @@ from starlette.websockets import WebSocket, WebSocketState
 
 from pywry_server.codes import CloseCode
 from pywry_server.limits import EventRate
+from pywry_server.mailbox import Envelope, Mailbox, MailboxFull
 
 if TYPE_CHECKING:
     from pywry_server.messages import ViewerRef
 
-__all__ = ["Connection", "ConnectionState", "Envelope", "EventLog", "StreamStart"]
+__all__ = ["Connection", "ConnectionState", "EventLog", "StreamStart"]
 
 logger = logging.getLogger("pywry.server.connection")
 Message = dict[str, Any]
@@ -51,22 +51,6 @@ class EventLog(Protocol):
     async def since(self, widget_id: str, after_seq: int) -> list[Message]: ...
 
     async def last_seq(self, widget_id: str) -> int: ...
-
-
-class Envelope:
-    """A frame to send, JSON-encoded at most once however many sockets send it."""
-
-    __slots__ = ("_text", "message")
-
-    def __init__(self, message: Message) -> None:
-        self.message = message
-        self._text: str | None = None
-
-    @property
-    def text(self) -> str:
-        if self._text is None:
-            self._text = json.dumps(self.message, separators=(",", ":"))
-        return self._text
 
 
 class ConnectionState(str, Enum):
@@ -127,15 +111,6 @@ class _Close:
 _Item = _Frame | _Live | _Sync | _Start | _Close
 
 
-def _on_wire(stream: _Stream, envelope: Envelope) -> Envelope:
-    """Logs number their entries ``seq``; a stream of another key sends it under its own."""
-    if stream.key == "seq":
-        return envelope
-    message = {k: v for k, v in envelope.message.items() if k != "seq"}
-    message[stream.key] = envelope.message.get("seq")
-    return Envelope(message)
-
-
 class Connection:
     """A browser viewing ``label``; ``client_id`` names the page across reconnects."""
 
@@ -163,7 +138,7 @@ class Connection:
         self.frames_read = 0
         self.state = ConnectionState.CONNECTING
         self._log = log
-        self._queue: asyncio.Queue[_Item] = asyncio.Queue(maxsize=queue_size)
+        self._queue: Mailbox[_Item] = Mailbox(queue_size)
         self._send_timeout = send_timeout
         self._closing: tuple[int, str] | None = None
         self._sending_since: float | None = None
@@ -215,14 +190,14 @@ class Connection:
         if self.state is ConnectionState.CLOSED:
             return False
         try:
-            self._queue.put_nowait(item)
-        except asyncio.QueueFull:
+            self._queue.put(item)
+        except MailboxFull:
             logger.warning(
                 "Socket %s of %r fell behind (%d frames queued): closing it; it catches up "
                 "by replay when it reconnects",
                 self.connection_id,
                 self.label,
-                self._queue.qsize(),
+                len(self._queue),
             )
             self._abandon()
             return False
@@ -232,9 +207,7 @@ class Connection:
         """Stop delivering now; the writer closes the socket with ``TOO_SLOW``."""
         self._closing = (CloseCode.TOO_SLOW, "too slow")
         self.state = ConnectionState.CLOSED
-        while not self._queue.empty():
-            self._queue.get_nowait()
-        self._queue.put_nowait(_Close(*self._closing))  # wakes the writer
+        self._queue.replace_all(_Close(*self._closing))  # wakes the writer
 
     def check_stalled(self, now: float) -> bool:
         """Close the socket if one send has taken over ``send_timeout`` (``True`` if so).
@@ -318,7 +291,7 @@ class Connection:
             self.state = ConnectionState.OPEN
 
     async def _accept(self, stream: _Stream, envelope: Envelope) -> None:
-        number = int(envelope.message.get("seq") or 0)
+        number = envelope.number
         if not number:
             await self._write(envelope)
         elif number == stream.last_sent + 1:
@@ -345,10 +318,10 @@ class Connection:
         await self._write(Envelope({"type": "reset", stream.key: stream.last_sent}))
 
     async def _send_next(self, stream: _Stream, envelope: Envelope) -> None:
-        number = int(envelope.message.get("seq") or 0)
+        number = envelope.number
         if number and number <= stream.last_sent:
             return
-        if await self._write(_on_wire(stream, envelope)) and number:
+        if await self._write(envelope.on_stream(stream.key)) and number:
             stream.last_sent = number  # a closed socket never took it: replayed on reconnect
 
     async def _write(self, envelope: Envelope) -> bool:

@@ -1,8 +1,9 @@
 """Stage: outbound, the widgets' way out (the :class:`pywry.runtime.Sink` of a worker).
 
 ``emit`` appends an event to the widget's replay log (the backend gives it the next
-``seq``) and publishes it on the bus; the listener of every worker, this one
-included, hands it to its own sockets. ``send_to`` reaches one socket, unlogged.
+``seq``), hands it to this worker's own sockets and publishes it on the bus, where
+the listener of every other worker hands it to theirs (a backend that is not shared
+has no other workers: nothing is published). ``send_to`` reaches one socket, unlogged.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from pywry._retry import backoff
 from pywry.errors import BackendUnavailableError
+from pywry.state.base import Capability
 
+from pywry_server.delivery import Announcement, deliver_here
 from pywry_server.messages import (
     WIDGETS_CHANNEL,
     Closed,
@@ -61,6 +64,8 @@ class Outbound:
         self._log_ttl = settings.deploy.connection_ttl
         self._widget_ttl = settings.deploy.widget_ttl
         self._stopping = False
+        #: Whether other processes share the backend (and so need the bus at all).
+        self._shared = Capability.SHARED in backend.capabilities
 
     def stop_retrying(self) -> None:
         """Shutdown: emits waiting for the backend give up instead of retrying."""
@@ -76,9 +81,9 @@ class Outbound:
         """
         message: Message = {"type": "event", "event": event, "data": data}
         seq = await self._append_retrying(label, message)
-        deliver = Deliver(label=label, message={**message, "seq": seq})
+        deliver = Deliver(label=label, message={**message, "seq": seq}, sender=self.worker_id)
         try:
-            await self._backend.events.publish(WIDGETS_CHANNEL, deliver.wire())
+            await self._announce(deliver)
         except BackendUnavailableError as exc:
             logger.info("Event %s #%d logged, bus down (%s): upkeep delivers it", event, seq, exc)
 
@@ -93,9 +98,9 @@ class Outbound:
         log_id = viewer_log(viewer_id)
         seq = await self._append_retrying(log_id, message)
         logged = {**message, "seq": seq}
-        try:  # every worker's listener hands it to its sockets of that viewer (this one too)
-            await self._backend.events.publish(
-                WIDGETS_CHANNEL, DeliverToViewer(viewer=viewer_id, message=logged).wire()
+        try:
+            await self._announce(
+                DeliverToViewer(viewer=viewer_id, message=logged, sender=self.worker_id)
             )
         except BackendUnavailableError as exc:
             logger.info(
@@ -152,9 +157,13 @@ class Outbound:
     async def discard(self, label: str, reason: str = "The widget was closed") -> None:
         await self._backend.widgets.remove(label)
         await self._backend.connections.clear_owner(label)
-        await self._backend.events.publish(
-            WIDGETS_CHANNEL, Closed(label=label, reason=reason).wire()
-        )
+        await self._announce(Closed(label=label, reason=reason, sender=self.worker_id))
+
+    async def _announce(self, message: Announcement) -> None:
+        """Hand ``message`` to this worker's sockets, then to the other workers'."""
+        deliver_here(self._sockets, message)
+        if self._shared:
+            await self._backend.events.publish(WIDGETS_CHANNEL, message.wire())
 
     async def lookup(self, label: str) -> WidgetRecord | None:
         return await self._backend.widgets.get(label)
