@@ -66,14 +66,16 @@ def test_a_worker_skips_what_it_published_itself(
     """Its own sockets got those messages before they were published: not twice."""
     add_widget()
     app = create_app(settings=load_settings(), backend_cls=MemoryBackend, runtime=runtime)
-    with TestClient(app) as client:
-        with client.websocket_connect("/widget/demo/ws?client=testclient01") as socket:
-            socket.send_json({"type": "hello", "lastSeq": None})
-            assert socket.receive_json()["type"] == "welcome"
-            worker = app.state.pywry
-            own = Closed(label="demo", sender=worker.worker_id).wire()
-            event = {"type": "event", "event": "app:after", "data": 1, "seq": 1}
-            peer = Deliver(label="demo", message=event, sender="another-worker").wire()
-            for message in (own, peer):  # the bus keeps their order
-                client.portal.call(worker.backend.events.publish, WIDGETS_CHANNEL, message)
-            assert socket.receive_json() == event
+    with (
+        TestClient(app) as client,
+        client.websocket_connect("/widget/demo/ws?client=testclient01") as socket,
+    ):
+        socket.send_json({"type": "hello", "lastSeq": None})
+        assert socket.receive_json()["type"] == "welcome"
+        worker = app.state.pywry
+        own = Closed(label="demo", sender=worker.worker_id).wire()
+        event = {"type": "event", "event": "app:after", "data": 1, "seq": 1}
+        peer = Deliver(label="demo", message=event, sender="another-worker").wire()
+        for message in (own, peer):  # the bus keeps their order
+            client.portal.call(worker.backend.events.publish, WIDGETS_CHANNEL, message)
+        assert socket.receive_json() == event
