@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pywry.errors import BackendUnavailableError, WidgetNotFoundError
 from pywry.state import get_worker_id
@@ -24,6 +23,7 @@ from pywry_server.auth import (
     require_session,
     unauthorized_response,
 )
+from pywry_server.compression import GzipMiddleware
 from pywry_server.data import serve_widget_data
 from pywry_server.headers import SecurityHeadersMiddleware
 from pywry_server.health import add_health_routes
@@ -99,9 +99,10 @@ def create_app(
         allow_methods=["GET", "POST", "OPTIONS"],
         allow_headers=["*"],
     )
-    # Pages (and the user's own routes) go out gzipped; assets and widget data are
-    # stored gzipped already and carry Content-Encoding, which the middleware skips.
-    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    # Pages (and the user's own routes) go out gzipped, each distinct body compressed
+    # once; assets and widget data are stored gzipped already and carry
+    # Content-Encoding, which the middleware skips.
+    app.add_middleware(GzipMiddleware, minimum_size=1024)
     if not settings.deploy.auth_enabled:  # viewers are bound to a login session otherwise
         app.add_middleware(AnonymousSessionMiddleware)
     app.add_middleware(
@@ -123,8 +124,13 @@ def create_app(
 
 
 def _add_routes(app: FastAPI, prefix: str, *, auth: bool) -> None:
-    async def page(label: str, request: Request) -> HTMLResponse:
+    async def page(request: Request) -> HTMLResponse:
+        # A plain Starlette route: the page is the hottest path, and needs nothing of
+        # FastAPI's parameter machinery.
+        if auth:
+            await require_session(request)
         worker: Worker = request.app.state.pywry
+        label: str = request.path_params["label"]
         return HTMLResponse(await widget_page(worker.runtime, label, widget_prefix=prefix))
 
     async def data(label: str, request: Request) -> Response:
@@ -136,10 +142,14 @@ def _add_routes(app: FastAPI, prefix: str, *, auth: bool) -> None:
 
     # With auth enabled the session is checked before the label: 401, never a 404 hint.
     guard = [Depends(require_session)] if auth else []
-    for path, endpoint in ((f"{prefix}/{{label}}", page), (f"{prefix}/{{label}}/data", data)):
-        app.add_api_route(
-            path, endpoint, methods=["GET"], dependencies=guard, include_in_schema=False
-        )
+    app.add_route(f"{prefix}/{{label}}", page, methods=["GET"], include_in_schema=False)
+    app.add_api_route(
+        f"{prefix}/{{label}}/data",
+        data,
+        methods=["GET"],
+        dependencies=guard,
+        include_in_schema=False,
+    )
     app.add_api_websocket_route(f"{prefix}/{{label}}/ws", widget_socket)
     app.add_api_route("/pywry/assets/{filename}", asset, methods=["GET"], include_in_schema=False)
 
