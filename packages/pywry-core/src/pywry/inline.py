@@ -27,7 +27,7 @@ from pywry.runtime import current_runtime
 from pywry.state import get_worker_id
 from pywry.widgets.dataframe import DEFAULT_JOINER, dataframe_to_table
 from pywry.widgets.grid import DataFrameWidget, Selection, grid_options
-from pywry.widgets.page import render_page, widget_page
+from pywry.widgets.page import local_page, widget_page
 from pywry.widgets.plotly import (
     PlotlyWidget,
     figure_to_dict,
@@ -204,7 +204,7 @@ def get_widget_html(label: str) -> str:
     runtime = current_runtime()
     widget = runtime.get(label)
     if widget is not None:
-        return render_page(widget.to_record(), widget_prefix=_prefix())
+        return local_page(widget, widget_prefix=_prefix())
     if runtime.sink is None:
         raise WidgetNotFoundError(label)
     return runtime.run_blocking(lambda: get_widget_html_async(label))

@@ -13,7 +13,7 @@ import asyncio
 import logging
 import threading
 import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from pywry._threads import CallbackThreads
@@ -90,6 +90,10 @@ class LocalWidget(Protocol):
 
     def to_record(self) -> WidgetRecord:
         """The record every worker sees."""
+
+    @property
+    def page_version(self) -> Hashable:
+        """Changes whenever the widget's page would (pages are cached by it)."""
 
     async def dispatch(
         self, event: str, data: Any, *, origin: str | None = None, viewer: Viewer | None = None

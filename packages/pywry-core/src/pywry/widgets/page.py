@@ -29,6 +29,8 @@ from __future__ import annotations
 import functools
 import html
 import json
+import weakref
+from collections.abc import Hashable
 from typing import TYPE_CHECKING, Any
 
 from pywry.assets import get_asset
@@ -36,9 +38,9 @@ from pywry.state.records import WidgetRecord
 from pywry.widgets.data import DIGEST_KEY
 
 if TYPE_CHECKING:
-    from pywry.runtime import Runtime
+    from pywry.runtime import LocalWidget, Runtime
 
-__all__ = ["render_page", "widget_page"]
+__all__ = ["local_page", "render_page", "widget_page"]
 
 _KIND_ASSETS: dict[str, tuple[str, ...]] = {
     "plotly": ("plotly.min.js", "plotly-widget.js"),
@@ -120,6 +122,26 @@ def render_page(record: WidgetRecord, *, widget_prefix: str = "/widget") -> str:
     )
 
 
+#: The last page rendered for each local widget, with the version it shows.
+_rendered: weakref.WeakKeyDictionary[LocalWidget, tuple[Hashable, str]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def local_page(widget: LocalWidget, *, widget_prefix: str) -> str:
+    """The page of a widget of this process, rendered once per version of it."""
+    key = (widget.page_version, widget_prefix)
+    entry = _rendered.get(widget)
+    if entry is not None and entry[0] == key:
+        return entry[1]
+    page = render_page(widget.to_record(), widget_prefix=widget_prefix)
+    _rendered[widget] = (key, page)
+    return page
+
+
 async def widget_page(runtime: Runtime, label: str, *, widget_prefix: str) -> str:
     """The page of widget ``label`` as ``runtime`` knows it."""
+    widget = runtime.get(label)
+    if widget is not None:
+        return local_page(widget, widget_prefix=widget_prefix)
     return render_page(await runtime.find_record(label), widget_prefix=widget_prefix)

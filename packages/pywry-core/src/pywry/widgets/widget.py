@@ -84,6 +84,8 @@ class Widget:
         self.toolbars = list(toolbars)
         self.payload: dict[str, Any] = dict(payload or {})
         self.owner = owner
+        #: Counts the changes every worker sees (each :meth:`_save`).
+        self.revision = 0
         self._callbacks: dict[str, list[Callback]] = {}
         self._toolbar_session = ToolbarSession(
             runtime, self.emit, lambda: self.toolbars, reply=self._send_to
@@ -326,7 +328,13 @@ class Widget:
             owner=self.owner,
         )
 
+    @property
+    def page_version(self) -> tuple[int, str, str]:
+        """Changes whenever the page would: a saved change, or a new title or content."""
+        return (self.revision, self.title, self.content)
+
     def _save(self) -> None:
+        self.revision += 1
         sink = self._runtime.sink
         if sink is not None:
             record = self.to_record()
