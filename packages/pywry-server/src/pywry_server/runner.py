@@ -63,6 +63,8 @@ def uvicorn_options(settings: PyWrySettings) -> dict[str, Any]:
         "timeout_graceful_shutdown": server.timeout_graceful_shutdown,
         "limit_concurrency": server.limit_concurrency,
         "limit_max_requests": server.limit_max_requests,
+        "limit_max_requests_jitter": server.max_requests_jitter(server.limit_max_requests),
+        "timeout_worker_healthcheck": server.timeout_worker_healthcheck,
         "backlog": server.backlog,
         # A WebSocket message over the limit closes the socket (1009) before it is
         # buffered whole; with compression on, the limit applies to the inflated size.
