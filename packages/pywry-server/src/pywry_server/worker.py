@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from pywry.errors import BackendUnavailableError
+from pywry.errors import BackendError, BackendUnavailableError
 
 from pywry_server.availability import Availability
 from pywry_server.codes import CloseCode
@@ -94,7 +94,6 @@ class Worker:
             listener=BusListener(backend.events, worker_id, sockets, dispatcher),
             upkeep=Upkeep(
                 backend=backend,
-                worker_id=worker_id,
                 runtime=runtime,
                 sockets=sockets,
                 availability=availability,
@@ -109,17 +108,39 @@ class Worker:
 
     async def start(self) -> None:
         """Heartbeat, publish this worker's widgets, listen on the bus, start upkeep."""
-        await self.backend.workers.heartbeat(
-            self.worker_id, ttl=self.settings.deploy.connection_ttl
-        )
+        await self.beat()
         for widget in self.runtime.widgets():
             await self.outbound.save(widget.to_record())
         await self.listener.subscribe()
         self.tasks.service(self.listener.run(), "pywry-bus")
         self.tasks.service(self.upkeep.run(), "pywry-upkeep")
+        self.tasks.service(self._keep_beating(), "pywry-heartbeat")
         watch_every = min(1.0, self.settings.server.send_timeout / 4)
         self.tasks.service(self.sockets.watch(watch_every), "pywry-stalled-sends")
         await self.runtime.attach(self.outbound)
+
+    async def beat(self) -> None:
+        """Tell other workers this one is alive for the next ``HEARTBEAT_GRACE`` seconds."""
+        await self.backend.workers.heartbeat(
+            self.worker_id, ttl=self.settings.deploy.heartbeat_grace
+        )
+
+    async def _keep_beating(self) -> None:
+        """A heartbeat every ``HEARTBEAT_INTERVAL``: a SIGKILLed worker is dead to the
+        others ``HEARTBEAT_GRACE`` seconds after its last one, not ``CONNECTION_TTL``."""
+        failing = False
+        while True:
+            await asyncio.sleep(self.settings.deploy.heartbeat_interval)
+            try:
+                await self.beat()
+            except BackendError as exc:
+                if not failing:
+                    logger.warning("Heartbeat failed, will retry: %s", exc)
+                failing = True
+                continue
+            if failing:
+                logger.info("Heartbeat of worker %s sent again", self.worker_id)
+            failing = False
 
     async def stop(self) -> None:
         """Finish queued emits, close sockets, leave the bus, drop the heartbeat."""
