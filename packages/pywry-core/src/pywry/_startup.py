@@ -18,6 +18,11 @@ The backend is opened and pinged once by :func:`probe_backend` when the app is b
 so an unreachable one is found at import, in every process, rather than in the app's
 lifespan (where uvicorn would print a traceback before it stops).
 
+A transient outage never stops a running server: a worker that starts after another
+worker of the same supervisor has joined the backend (:func:`server_was_up`) and finds
+the backend unreachable starts anyway; its lifespan retries with back-off and it answers
+``/readyz`` 503 until it joins. Only the first workers (and configuration errors) stop.
+
 ``PYWRY_DEBUG=1`` (``pywry --debug``) or ``PYWRY_SERVER__LOG_LEVEL=debug`` shows the
 traceback as well.
 """
@@ -26,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import multiprocessing
 import os
 import sys
@@ -37,7 +43,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from pywry.config import env_var_for
-from pywry.errors import BackendError, ConfigurationError, PyWryError
+from pywry.errors import BackendError, BackendUnavailableError, ConfigurationError, PyWryError
 from pywry.state.base import Capability
 
 if TYPE_CHECKING:
@@ -53,8 +59,11 @@ __all__ = [
     "debug_requested",
     "exit_if_worker",
     "install_excepthook",
+    "mark_server_up",
     "probe",
     "probe_backend",
+    "probe_or_defer",
+    "server_was_up",
     "startup_line",
 ]
 
@@ -62,6 +71,7 @@ __all__ = [
 STARTUP_FAILURE = 3
 DEBUG_ENV = "PYWRY_DEBUG"
 REPORT_ENV = "PYWRY_STARTUP_REPORT"
+logger = logging.getLogger("pywry.startup")
 _TRUE = {"1", "true", "yes", "on"}
 
 
@@ -122,6 +132,19 @@ def probe_backend(settings: PyWrySettings, backend_cls: type[StateBackend]) -> N
         pool.submit(lambda: asyncio.run(probe(settings, backend_cls))).result()
 
 
+def probe_or_defer(settings: PyWrySettings, backend_cls: type[StateBackend]) -> None:
+    """:func:`probe_backend`, except that a replacement worker (:func:`server_was_up`)
+    that finds the backend unreachable logs one line and carries on: it joins later."""
+    try:
+        probe_backend(settings, backend_cls)
+    except BackendUnavailableError as exc:
+        if not server_was_up():
+            raise
+        logger.warning(
+            "PyWry worker %d starts without the backend, joins later: %s", os.getpid(), exc
+        )
+
+
 #: The errors that mean "this server cannot start", reported in one line.
 STARTUP_ERRORS = (ConfigurationError, BackendError)
 
@@ -156,14 +179,24 @@ def _say(line: str) -> None:
     sys.stderr.flush()
 
 
-def _first_to_report() -> bool:
-    """Whether no sibling worker (same supervisor) has reported a start-up failure yet."""
+def _supervisor_marker(kind: str) -> Path | None:
+    """A file in the temp dir that belongs to this worker's supervisor, or ``None`` (no
+    supervisor). The supervisor's start time tells a reused pid apart."""
+    if multiprocessing.parent_process() is None:
+        return None
     parent = os.getppid()
     started = ""
-    with contextlib.suppress(OSError, IndexError):  # the start time tells a reused pid apart
+    with contextlib.suppress(OSError, IndexError):
         stat = Path(f"/proc/{parent}/stat").read_text(encoding="ascii")
         started = "-" + stat.rpartition(")")[2].split()[19]
-    marker = Path(tempfile.gettempdir()) / f"pywry-startup-failed-{parent}{started}"
+    return Path(tempfile.gettempdir()) / f"pywry-{kind}-{parent}{started}"
+
+
+def _first_to_report() -> bool:
+    """Whether no sibling worker (same supervisor) has reported a start-up failure yet."""
+    marker = _supervisor_marker("startup-failed")
+    if marker is None:
+        return True
     try:
         os.close(os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
     except FileExistsError:
@@ -171,6 +204,28 @@ def _first_to_report() -> bool:
     except OSError:
         return True
     return True
+
+
+def mark_server_up() -> None:
+    """Record that a worker of this supervisor joined the backend (see :func:`server_was_up`)."""
+    marker = _supervisor_marker("server-up")
+    if marker is None:
+        return
+    with contextlib.suppress(FileExistsError, OSError):
+        os.close(os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+
+
+def server_was_up() -> bool:
+    """Whether this process replaces a worker of a server that has been up.
+
+    True in a worker whose supervisor (uvicorn's ``--workers`` or reload) already had a
+    worker join the backend (:func:`mark_server_up`, an empty file in the temp dir named
+    after the supervisor's pid and start time): a replacement, a recycled worker, a
+    reload. Such a worker outlives a backend outage instead of stopping the server.
+    False in the very first workers and in a process without a supervisor.
+    """
+    marker = _supervisor_marker("server-up")
+    return marker is not None and marker.exists()
 
 
 def _hook(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:

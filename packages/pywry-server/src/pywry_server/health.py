@@ -45,10 +45,12 @@ def add_health_routes(app: FastAPI, token: SecretStr | None) -> None:
         details = has_operator_token(request, token)
         headers = {"Cache-Control": "no-store"}
         worker: Worker | None = getattr(request.app.state, "pywry", None)
-        if worker is None:
+        if worker is None or not worker.joined:
             body: dict[str, Any] = {"status": "unavailable"}
             if details:
-                body["detail"] = "starting"
+                body["detail"] = "starting" if worker is None else f"joining: {worker.waiting}"
+                if worker is not None:
+                    body["worker"] = worker.worker_id
             return JSONResponse(body, status_code=503, headers=headers)
         try:
             await worker.backend.ping()
