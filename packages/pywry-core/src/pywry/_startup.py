@@ -14,9 +14,9 @@ cannot be reached) is reported so:
 - in the main process: the error is raised as usual (code may catch it); left
   uncaught, an exception hook prints the one line instead of a traceback.
 
-The backend is opened and pinged once by :func:`probe_backend` when the app is built,
-so an unreachable one is found at import, in every process, rather than in the app's
-lifespan (where uvicorn would print a traceback before it stops).
+The backend is opened, pinged and written to once by :func:`probe_backend` when the app
+is built, so an unreachable (or read-only) one is found at import, in every process,
+rather than in the app's lifespan (where uvicorn would print a traceback before it stops).
 
 A transient outage never stops a running server: a worker that starts after another
 worker of the same supervisor has joined the backend (:func:`server_was_up`) and finds
@@ -104,7 +104,7 @@ def check_workers(settings: PyWrySettings, backend_cls: type[StateBackend]) -> N
 
 
 async def probe(settings: PyWrySettings, backend_cls: type[StateBackend]) -> dict[str, Any]:
-    """Start one ``backend_cls``, ping it, close it; its ``describe()`` facts.
+    """Start one ``backend_cls``, ping it, write to it, close it; its ``describe()`` facts.
 
     Raises what the backend raises (``BackendUnavailableError`` when unreachable).
     """
@@ -112,6 +112,7 @@ async def probe(settings: PyWrySettings, backend_cls: type[StateBackend]) -> dic
     try:
         await backend.start()
         await backend.ping()
+        await backend.check_writable()
         return backend.describe()
     finally:
         await backend.aclose()
