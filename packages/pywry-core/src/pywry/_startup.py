@@ -58,6 +58,7 @@ __all__ = [
     "check_workers",
     "debug_requested",
     "exit_if_worker",
+    "forget_server_up",
     "install_excepthook",
     "mark_server_up",
     "probe",
@@ -180,17 +181,21 @@ def _say(line: str) -> None:
     sys.stderr.flush()
 
 
-def _supervisor_marker(kind: str) -> Path | None:
-    """A file in the temp dir that belongs to this worker's supervisor, or ``None`` (no
-    supervisor). The supervisor's start time tells a reused pid apart."""
-    if multiprocessing.parent_process() is None:
-        return None
-    parent = os.getppid()
+def _marker(kind: str, supervisor: int) -> Path:
+    """A file in the temp dir that belongs to ``supervisor``; its start time tells a
+    reused pid apart."""
     started = ""
     with contextlib.suppress(OSError, IndexError):
-        stat = Path(f"/proc/{parent}/stat").read_text(encoding="ascii")
+        stat = Path(f"/proc/{supervisor}/stat").read_text(encoding="ascii")
         started = "-" + stat.rpartition(")")[2].split()[19]
-    return Path(tempfile.gettempdir()) / f"pywry-{kind}-{parent}{started}"
+    return Path(tempfile.gettempdir()) / f"pywry-{kind}-{supervisor}{started}"
+
+
+def _supervisor_marker(kind: str) -> Path | None:
+    """:func:`_marker` of this worker's supervisor, or ``None`` (no supervisor)."""
+    if multiprocessing.parent_process() is None:
+        return None
+    return _marker(kind, os.getppid())
 
 
 def _first_to_report() -> bool:
@@ -214,6 +219,12 @@ def mark_server_up() -> None:
         return
     with contextlib.suppress(FileExistsError, OSError):
         os.close(os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+
+
+def forget_server_up() -> None:
+    """In a supervisor whose workers have stopped: remove their :func:`mark_server_up` file."""
+    with contextlib.suppress(OSError):
+        _marker("server-up", os.getpid()).unlink(missing_ok=True)
 
 
 def server_was_up() -> bool:

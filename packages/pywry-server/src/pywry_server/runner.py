@@ -25,7 +25,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import uvicorn
-from pywry._startup import REPORT_ENV, check_workers, probe_backend
+from pywry._startup import REPORT_ENV, check_workers, forget_server_up, probe_backend
 from pywry.config import env_var_for
 from pywry.errors import ConfigurationError
 from pywry.registry import load_state_backend
@@ -164,7 +164,10 @@ def _worker_reports() -> Iterator[Path]:
 def _supervised(target: str, options: dict[str, Any]) -> None:
     """``uvicorn.run`` with workers or reload; :class:`WorkersFailed` if a worker failed."""
     with _worker_reports() as report, _hidden_main():
-        uvicorn.run(target, **options)
+        try:
+            uvicorn.run(target, **options)
+        finally:
+            forget_server_up()
         reasons = report.read_text(encoding="utf-8").strip()
     if reasons:
         raise WorkersFailed(reasons.splitlines()[0].removeprefix("PyWry cannot start: "))

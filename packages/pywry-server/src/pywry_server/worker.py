@@ -132,7 +132,7 @@ class Worker:
             await asyncio.sleep(delay)
             try:
                 await self.open()
-            except BackendUnavailableError as exc:
+            except BackendError as exc:  # unreachable, or answering with errors (OOM)
                 self.waiting = str(exc)
                 continue
             logger.info("PyWry worker %s joined: backend %s", self.worker_id, self.backend.name)

@@ -7,6 +7,7 @@ starting at once never race to create the salt file, the keyring entry or the sc
 
 from __future__ import annotations
 
+import errno
 import importlib
 import logging
 import os
@@ -37,6 +38,8 @@ __all__ = [
 logger = logging.getLogger("pywry_state_sqlite")
 
 SETTING = env_var_for("deploy", "sqlite_path")
+#: Errors of a path that may pass by themselves (a full disk or quota), not a bad setting.
+_TRANSIENT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
 #: Seconds a statement waits for another process's write lock before failing.
 BUSY_TIMEOUT = 30.0
 _warned_plain = False
@@ -181,7 +184,8 @@ def open_database(path: Path) -> Opened:
 
     A path that cannot hold a database (a directory, a file where a directory should be,
     no permission, a read-only file system) is a :class:`ConfigurationError` naming
-    ``PYWRY_DEPLOY__SQLITE_PATH``; a full disk is :class:`BackendUnavailableError`.
+    ``PYWRY_DEPLOY__SQLITE_PATH``; a full disk or a lock held too long is
+    :class:`BackendUnavailableError` (naming it too).
     """
     if path.is_dir():
         raise _unusable(path, "it is a directory (give a file in it, such as pywry.db)")
@@ -189,9 +193,11 @@ def open_database(path: Path) -> Opened:
     try:
         return _open(path, driver, encrypted)
     except OSError as exc:
+        if exc.errno in _TRANSIENT_ERRNOS:
+            raise BackendUnavailableError(f"{SETTING}={str(path)!r}: {exc}") from exc
         raise _unusable(path, _os_reason(exc)) from exc
     except driver.OperationalError as exc:
-        if "full" in str(exc):
+        if any(word in str(exc) for word in ("full", "locked", "busy")):
             raise BackendUnavailableError(f"{SETTING}={str(path)!r}: {exc}") from exc
         raise _unusable(path, str(exc)) from exc
 
