@@ -3,6 +3,7 @@ while Redis is down starts, answers ``/readyz`` 503, and joins when Redis return
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import time
@@ -11,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 from pywry_state_redis.testing import ThrowawayRedis
+from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from .conftest import MultiWorker, kill, worker_pid
@@ -50,6 +52,25 @@ def _new_pid(mw: MultiWorker, known: set[int], timeout: float = 60) -> int:
     raise AssertionError(f"no replacement worker started:\n{mw.server.log()}")
 
 
+def _refusals(mw: MultiWorker, label: str, tries: int = 40) -> set[str]:
+    """Sockets opened during the outage: each is told to retry; the reasons given."""
+    url = mw.base_url.replace("http", "ws") + f"/widget/{label}/ws"
+    reasons: set[str] = set()
+    for attempt in range(tries):
+        with connect(f"{url}?client=refused{attempt:04d}") as ws:
+            with contextlib.suppress(ConnectionClosed):  # a joining worker does not wait
+                ws.send(json.dumps({"type": "hello", "lastSeq": None}))
+            error = json.loads(ws.recv(10))
+            with pytest.raises(ConnectionClosed):
+                ws.recv(10)
+            assert error["type"] == "error" and error["code"] == "unavailable", error
+            assert ws.close_code == 1013  # try again later: the bridge reconnects
+            reasons.add(error["message"])
+        if len(reasons) > 1:
+            break
+    return reasons
+
+
 def _socket_on(mw: MultiWorker, label: str, pid: int) -> str:
     """Open sockets to ``label`` until one lands on ``pid``; send an event there."""
     url = mw.base_url.replace("http", "ws") + f"/widget/{label}/ws"
@@ -85,6 +106,8 @@ def test_replacement_started_during_an_outage_waits_and_joins(multiworker) -> No
         assert mw.server.proc.poll() is None, mw.server.log()  # the server is still up
         for _ in range(10):
             assert httpx.get(mw.base_url + "/healthz", timeout=5).status_code == 200
+        reasons = _refusals(mw, board)
+        assert any("not joined" in reason for reason in reasons), reasons
 
         redis.start()
         _readyz_of(mw, replacement, 200)
