@@ -57,6 +57,7 @@ def add_health_routes(app: FastAPI, token: SecretStr | None) -> None:
                     body["worker"] = worker.worker_id
             return JSONResponse(body, status_code=503, headers=headers)
         try:
+            await worker.backend.ping()
             await worker.backend.check_writable()  # a store that answers but refuses writes
         except BackendError as exc:
             body = {"status": "unavailable"}
