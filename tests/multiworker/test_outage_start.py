@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+import redis
 from pywry_state_redis.testing import ThrowawayRedis
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
@@ -124,3 +125,36 @@ def test_replacement_started_during_an_outage_waits_and_joins(multiworker) -> No
         assert "PyWry cannot start" not in mw.server.log()
     finally:
         redis.stop()
+
+
+@pytest.mark.parametrize("mw_backend", ["redis"])
+def test_replacement_started_while_redis_refuses_writes_waits_and_joins(multiworker) -> None:
+    redis_server = ThrowawayRedis()
+    redis_server.start()
+    client = redis.Redis.from_url(redis_server.url)
+    try:
+        mw = multiworker(workers=2, redis_url=redis_server.url, PYWRY_SERVER__READYZ_TOKEN=TOKEN)
+        first = {worker_pid(w) for w in mw.wait_workers(2)}
+        victim, survivor = sorted(first)
+
+        client.config_set("maxmemory-policy", "noeviction")
+        client.config_set("maxmemory", "1")  # Redis answers PING but refuses every write
+        try:
+            kill(victim)
+            replacement = _new_pid(mw, first)
+            waiting = _readyz_of(mw, replacement, 503)  # waiting to join, or joined but
+            assert "maxmemory" in waiting["detail"], waiting  # its write probe fails
+            assert mw.server.proc.poll() is None, mw.server.log()
+        finally:
+            client.config_set("maxmemory", "0")
+        _readyz_of(mw, replacement, 200)
+        deadline = time.monotonic() + 60  # the killed worker's heartbeat runs out (grace)
+        while (alive := {worker_pid(w) for w in mw.alive_workers()}) != {survivor, replacement}:
+            assert time.monotonic() < deadline, alive
+            time.sleep(0.2)
+        print(f"\n[oom-replacement] replacement={replacement} alive_after={sorted(alive)}")
+        assert alive == {survivor, replacement}
+        assert mw.server.proc.poll() is None
+    finally:
+        client.close()
+        redis_server.stop()

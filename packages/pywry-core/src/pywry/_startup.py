@@ -43,7 +43,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from pywry.config import env_var_for
-from pywry.errors import BackendError, BackendUnavailableError, ConfigurationError, PyWryError
+from pywry.errors import BackendError, ConfigurationError, PyWryError
 from pywry.state.base import Capability
 
 if TYPE_CHECKING:
@@ -136,10 +136,11 @@ def probe_backend(settings: PyWrySettings, backend_cls: type[StateBackend]) -> N
 
 def probe_or_defer(settings: PyWrySettings, backend_cls: type[StateBackend]) -> None:
     """:func:`probe_backend`, except that a replacement worker (:func:`server_was_up`)
-    that finds the backend unreachable logs one line and carries on: it joins later."""
+    that finds the backend unreachable (or failing) logs one line and carries on: it
+    joins later. A configuration error stops it like any worker."""
     try:
         probe_backend(settings, backend_cls)
-    except BackendUnavailableError as exc:
+    except BackendError as exc:
         if not server_was_up():
             raise
         logger.warning(

@@ -13,7 +13,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pywry._startup import server_was_up
-from pywry.errors import BackendUnavailableError, WidgetNotFoundError
+from pywry.errors import BackendError, BackendUnavailableError, WidgetNotFoundError
 from pywry.state import get_worker_id
 from pywry.widgets.page import widget_page
 
@@ -128,7 +128,7 @@ async def _open(worker: Worker) -> None:
     """
     try:
         await worker.open()
-    except BackendUnavailableError as exc:
+    except BackendError as exc:  # unreachable, or answering with errors (out of memory)
         if not server_was_up():
             raise
         worker.tasks.service(worker.join_later(exc), "pywry-join")

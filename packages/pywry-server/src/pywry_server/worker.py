@@ -120,7 +120,7 @@ class Worker:
         await self.backend.start()
         await self.start()
 
-    async def join_later(self, unreachable: BackendUnavailableError) -> None:
+    async def join_later(self, unreachable: BackendError) -> None:
         """:meth:`open` again with back-off until the backend answers.
 
         Meanwhile ``/readyz`` answers 503 and sockets are refused with "retry" (1013),
