@@ -30,6 +30,8 @@ def test_every_server_setting_is_passed_to_uvicorn(tmp_path: Path) -> None:
         "timeout_graceful_shutdown": 4,
         "limit_concurrency": 50,
         "limit_max_requests": 1000,
+        "limit_max_requests_jitter": 25,
+        "timeout_worker_healthcheck": 45,
         "backlog": 64,
         "ssl_certfile": str(cert),
         "ssl_keyfile": str(key),
@@ -38,6 +40,21 @@ def test_every_server_setting_is_passed_to_uvicorn(tmp_path: Path) -> None:
     }
     opts = runner.uvicorn_options(load_settings(server=expected))
     assert {k: opts[k] for k in expected} == expected
+
+
+def test_worker_start_timeout_and_recycle_jitter_defaults() -> None:
+    opts = runner.uvicorn_options(load_settings())
+    # uvicorn's own 5 s start-up limit kills workers on a loaded machine.
+    assert opts["timeout_worker_healthcheck"] == 30
+    assert opts["limit_max_requests_jitter"] == 0  # no recycling, nothing to spread
+    opts = runner.uvicorn_options(load_settings(server={"limit_max_requests": 5000}))
+    assert opts["limit_max_requests_jitter"] == 500  # 10% of the limit unless set
+
+
+def test_uvicorn_knows_every_option_name() -> None:
+    config = runner.uvicorn.Config("x:app", **runner.uvicorn_options(load_settings()))
+    assert config.timeout_worker_healthcheck == 30
+    assert config.limit_max_requests_jitter == 0
 
 
 def test_websocket_size_and_compression_reach_uvicorn() -> None:

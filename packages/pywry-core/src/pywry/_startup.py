@@ -14,9 +14,14 @@ cannot be reached) is reported so:
 - in the main process: the error is raised as usual (code may catch it); left
   uncaught, an exception hook prints the one line instead of a traceback.
 
-The backend is opened and pinged once by :func:`probe_backend` when the app is built,
-so an unreachable one is found at import, in every process, rather than in the app's
-lifespan (where uvicorn would print a traceback before it stops).
+The backend is opened, pinged and written to once by :func:`probe_backend` when the app
+is built, so an unreachable (or read-only) one is found at import, in every process,
+rather than in the app's lifespan (where uvicorn would print a traceback before it stops).
+
+A transient outage never stops a running server: a worker that starts after another
+worker of the same supervisor has joined the backend (:func:`server_was_up`) and finds
+the backend unreachable starts anyway; its lifespan retries with back-off and it answers
+``/readyz`` 503 until it joins. Only the first workers (and configuration errors) stop.
 
 ``PYWRY_DEBUG=1`` (``pywry --debug``) or ``PYWRY_SERVER__LOG_LEVEL=debug`` shows the
 traceback as well.
@@ -26,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import multiprocessing
 import os
 import sys
@@ -52,9 +58,13 @@ __all__ = [
     "check_workers",
     "debug_requested",
     "exit_if_worker",
+    "forget_server_up",
     "install_excepthook",
+    "mark_server_up",
     "probe",
     "probe_backend",
+    "probe_or_defer",
+    "server_was_up",
     "startup_line",
 ]
 
@@ -62,6 +72,7 @@ __all__ = [
 STARTUP_FAILURE = 3
 DEBUG_ENV = "PYWRY_DEBUG"
 REPORT_ENV = "PYWRY_STARTUP_REPORT"
+logger = logging.getLogger("pywry.startup")
 _TRUE = {"1", "true", "yes", "on"}
 
 
@@ -94,7 +105,7 @@ def check_workers(settings: PyWrySettings, backend_cls: type[StateBackend]) -> N
 
 
 async def probe(settings: PyWrySettings, backend_cls: type[StateBackend]) -> dict[str, Any]:
-    """Start one ``backend_cls``, ping it, close it; its ``describe()`` facts.
+    """Start one ``backend_cls``, ping it, write to it, close it; its ``describe()`` facts.
 
     Raises what the backend raises (``BackendUnavailableError`` when unreachable).
     """
@@ -102,6 +113,7 @@ async def probe(settings: PyWrySettings, backend_cls: type[StateBackend]) -> dic
     try:
         await backend.start()
         await backend.ping()
+        await backend.check_writable()
         return backend.describe()
     finally:
         await backend.aclose()
@@ -120,6 +132,20 @@ def probe_backend(settings: PyWrySettings, backend_cls: type[StateBackend]) -> N
         return
     with ThreadPoolExecutor(1, thread_name_prefix="pywry-probe") as pool:
         pool.submit(lambda: asyncio.run(probe(settings, backend_cls))).result()
+
+
+def probe_or_defer(settings: PyWrySettings, backend_cls: type[StateBackend]) -> None:
+    """:func:`probe_backend`, except that a replacement worker (:func:`server_was_up`)
+    that finds the backend unreachable (or failing) logs one line and carries on: it
+    joins later. A configuration error stops it like any worker."""
+    try:
+        probe_backend(settings, backend_cls)
+    except BackendError as exc:
+        if not server_was_up():
+            raise
+        logger.warning(
+            "PyWry worker %d starts without the backend, joins later: %s", os.getpid(), exc
+        )
 
 
 #: The errors that mean "this server cannot start", reported in one line.
@@ -156,14 +182,28 @@ def _say(line: str) -> None:
     sys.stderr.flush()
 
 
+def _marker(kind: str, supervisor: int) -> Path:
+    """A file in the temp dir that belongs to ``supervisor``; its start time tells a
+    reused pid apart."""
+    started = ""
+    with contextlib.suppress(OSError, IndexError):
+        stat = Path(f"/proc/{supervisor}/stat").read_text(encoding="ascii")
+        started = "-" + stat.rpartition(")")[2].split()[19]
+    return Path(tempfile.gettempdir()) / f"pywry-{kind}-{supervisor}{started}"
+
+
+def _supervisor_marker(kind: str) -> Path | None:
+    """:func:`_marker` of this worker's supervisor, or ``None`` (no supervisor)."""
+    if multiprocessing.parent_process() is None:
+        return None
+    return _marker(kind, os.getppid())
+
+
 def _first_to_report() -> bool:
     """Whether no sibling worker (same supervisor) has reported a start-up failure yet."""
-    parent = os.getppid()
-    started = ""
-    with contextlib.suppress(OSError, IndexError):  # the start time tells a reused pid apart
-        stat = Path(f"/proc/{parent}/stat").read_text(encoding="ascii")
-        started = "-" + stat.rpartition(")")[2].split()[19]
-    marker = Path(tempfile.gettempdir()) / f"pywry-startup-failed-{parent}{started}"
+    marker = _supervisor_marker("startup-failed")
+    if marker is None:
+        return True
     try:
         os.close(os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
     except FileExistsError:
@@ -171,6 +211,34 @@ def _first_to_report() -> bool:
     except OSError:
         return True
     return True
+
+
+def mark_server_up() -> None:
+    """Record that a worker of this supervisor joined the backend (see :func:`server_was_up`)."""
+    marker = _supervisor_marker("server-up")
+    if marker is None:
+        return
+    with contextlib.suppress(FileExistsError, OSError):
+        os.close(os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+
+
+def forget_server_up() -> None:
+    """In a supervisor whose workers have stopped: remove their :func:`mark_server_up` file."""
+    with contextlib.suppress(OSError):
+        _marker("server-up", os.getpid()).unlink(missing_ok=True)
+
+
+def server_was_up() -> bool:
+    """Whether this process replaces a worker of a server that has been up.
+
+    True in a worker whose supervisor (uvicorn's ``--workers`` or reload) already had a
+    worker join the backend (:func:`mark_server_up`, an empty file in the temp dir named
+    after the supervisor's pid and start time): a replacement, a recycled worker, a
+    reload. Such a worker outlives a backend outage instead of stopping the server.
+    False in the very first workers and in a process without a supervisor.
+    """
+    marker = _supervisor_marker("server-up")
+    return marker is not None and marker.exists()
 
 
 def _hook(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:

@@ -54,6 +54,7 @@ from pydantic_settings import (
 )
 
 from pywry._backend_settings import backend_settings_models, read_backend_settings
+from pywry._lifecycle_settings import HeartbeatSettings, WorkerStartSettings
 from pywry.errors import ConfigurationError
 
 __all__ = [
@@ -126,8 +127,11 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_default=True, use_attribute_docstrings=True)
 
 
-class ServerSettings(_Section):
-    """``PYWRY_SERVER__*``: the uvicorn server and the HTTP/WebSocket surface."""
+class ServerSettings(_Section, WorkerStartSettings):
+    """``PYWRY_SERVER__*``: the uvicorn server and the HTTP/WebSocket surface.
+
+    Plus how workers start and recycle (:mod:`pywry._lifecycle_settings`).
+    """
 
     host: str = "127.0.0.1"
     """Bind address."""
@@ -253,8 +257,10 @@ class ServerSettings(_Section):
         return self
 
 
-class DeploySettings(_Section):
+class DeploySettings(_Section, HeartbeatSettings):
     """``PYWRY_DEPLOY__*``: the state backend and multi-worker behaviour.
+
+    Plus the worker heartbeat (:mod:`pywry._lifecycle_settings`).
 
     Plus the fields of every installed state backend's ``settings_model`` (see the
     module docstring); any other key is an error.

@@ -17,7 +17,7 @@ from pywry._startup import (
     check_workers,
     exit_if_worker,
     install_excepthook,
-    probe_backend,
+    probe_or_defer,
 )
 from pywry.callbacks import Callback
 from pywry.config import PyWrySettings, load_settings
@@ -216,8 +216,9 @@ def get_server_app() -> FastAPI:
     Resolves the server and the state backend at once, so a missing or misnamed one
     fails here, at start-up, with a :class:`~pywry.errors.ConfigurationError`; so do
     several workers on a backend that is not shared. The backend is opened and pinged
-    once, so an unreachable one raises ``BackendUnavailableError`` here too. In a worker
-    process the error ends
+    once, so an unreachable one raises ``BackendUnavailableError`` here too (except in a
+    worker that replaces one of a server that has been up: it starts and joins the
+    backend when it returns, see ``docs/deployment.md``). In a worker process the error ends
     the process with one line and status 3, which stops uvicorn's supervisor (see
     ``docs/cli.md``). Sets ``PYWRY_HEADLESS=1``: no browser ever opens.
     """
@@ -232,7 +233,7 @@ def get_server_app() -> FastAPI:
         backend_cls = load_state_backend(settings.deploy.state_backend)
         check_workers(settings, backend_cls)
         server = load_server()
-        probe_backend(settings, backend_cls)
+        probe_or_defer(settings, backend_cls)
     except STARTUP_ERRORS as exc:
         exit_if_worker(exc)
         raise

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 from fastapi import Depends, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from pywry.errors import BackendUnavailableError, WidgetNotFoundError
+from pywry._startup import server_was_up
+from pywry.errors import BackendError, BackendUnavailableError, WidgetNotFoundError
 from pywry.state import get_worker_id
 from pywry.widgets.page import widget_page
 
@@ -69,7 +70,7 @@ def create_app(
             async def sweep(sockets: SocketRegistry) -> None:
                 await close_expired_sockets(backend, sockets)
 
-        async with backend, asyncio.TaskGroup() as group:
+        async with asyncio.TaskGroup() as group:
             worker = Worker.compose(
                 settings,
                 backend,
@@ -78,18 +79,15 @@ def create_app(
                 group,
                 sweep_sessions=sweep,
             )
-            await worker.start()
             app.state.pywry = worker
-            logger.info(
-                "PyWry worker %s ready: backend %s, %d widget(s)",
-                worker.worker_id,
-                backend.name,
-                len(runtime.widgets()),
-            )
             try:
+                await _open(worker)
                 yield
             finally:
-                await worker.stop()
+                try:
+                    await worker.stop()
+                finally:
+                    await backend.aclose()
 
     # API docs are off by default (apidocs.py); FastAPI's own would be public.
     app = FastAPI(title="PyWry", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
@@ -121,6 +119,27 @@ def create_app(
         )
     _add_error_handlers(app)
     return app
+
+
+async def _open(worker: Worker) -> None:
+    """Start the worker; a replacement worker that finds the backend away joins later.
+
+    Only the first workers of a server stop it when the backend cannot be reached
+    (:func:`pywry._startup.server_was_up`); a later one serves ``/readyz`` 503 meanwhile.
+    """
+    try:
+        await worker.open()
+    except BackendError as exc:  # unreachable, or answering with errors (out of memory)
+        if not server_was_up():
+            raise
+        worker.tasks.service(worker.join_later(exc), "pywry-join")
+        return
+    logger.info(
+        "PyWry worker %s ready: backend %s, %d widget(s)",
+        worker.worker_id,
+        worker.backend.name,
+        len(worker.runtime.widgets()),
+    )
 
 
 def _add_routes(app: FastAPI, prefix: str, *, auth: bool) -> None:

@@ -1,5 +1,9 @@
 """``/healthz`` (the process answers) and ``/readyz`` (this worker can serve).
 
+``/readyz`` is 200 only when this worker has joined the state backend and the backend
+accepts a write now (:meth:`StateBackend.check_writable`: a full disk, a read-only
+SQLite file or Redis out of memory make it 503 until they pass, with no restart).
+
 ``/readyz`` tells anyone only ``{"status": "ready"}`` (200) or
 ``{"status": "unavailable"}`` (503): the worker id, host, pid, Redis host or SQLite
 path of :meth:`StateBackend.describe` are for operators. A request with
@@ -15,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from pywry.errors import BackendUnavailableError
+from pywry.errors import BackendError
 
 if TYPE_CHECKING:
     from pydantic import SecretStr
@@ -45,14 +49,17 @@ def add_health_routes(app: FastAPI, token: SecretStr | None) -> None:
         details = has_operator_token(request, token)
         headers = {"Cache-Control": "no-store"}
         worker: Worker | None = getattr(request.app.state, "pywry", None)
-        if worker is None:
+        if worker is None or not worker.joined:
             body: dict[str, Any] = {"status": "unavailable"}
             if details:
-                body["detail"] = "starting"
+                body["detail"] = "starting" if worker is None else f"joining: {worker.waiting}"
+                if worker is not None:
+                    body["worker"] = worker.worker_id
             return JSONResponse(body, status_code=503, headers=headers)
         try:
             await worker.backend.ping()
-        except BackendUnavailableError as exc:
+            await worker.backend.check_writable()  # a store that answers but refuses writes
+        except BackendError as exc:
             body = {"status": "unavailable"}
             if details:
                 body.update(worker=worker.worker_id, detail=str(exc))

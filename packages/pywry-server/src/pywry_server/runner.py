@@ -25,7 +25,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import uvicorn
-from pywry._startup import REPORT_ENV, check_workers, probe_backend
+from pywry._startup import REPORT_ENV, check_workers, forget_server_up, probe_backend
 from pywry.config import env_var_for
 from pywry.errors import ConfigurationError
 from pywry.registry import load_state_backend
@@ -63,6 +63,8 @@ def uvicorn_options(settings: PyWrySettings) -> dict[str, Any]:
         "timeout_graceful_shutdown": server.timeout_graceful_shutdown,
         "limit_concurrency": server.limit_concurrency,
         "limit_max_requests": server.limit_max_requests,
+        "limit_max_requests_jitter": server.max_requests_jitter(server.limit_max_requests),
+        "timeout_worker_healthcheck": server.timeout_worker_healthcheck,
         "backlog": server.backlog,
         # A WebSocket message over the limit closes the socket (1009) before it is
         # buffered whole; with compression on, the limit applies to the inflated size.
@@ -162,7 +164,10 @@ def _worker_reports() -> Iterator[Path]:
 def _supervised(target: str, options: dict[str, Any]) -> None:
     """``uvicorn.run`` with workers or reload; :class:`WorkersFailed` if a worker failed."""
     with _worker_reports() as report, _hidden_main():
-        uvicorn.run(target, **options)
+        try:
+            uvicorn.run(target, **options)
+        finally:
+            forget_server_up()
         reasons = report.read_text(encoding="utf-8").strip()
     if reasons:
         raise WorkersFailed(reasons.splitlines()[0].removeprefix("PyWry cannot start: "))

@@ -2,8 +2,8 @@
 
 Every ``CONNECTION_TTL / 3`` seconds (between 1 and 10 s) each worker:
 
-1. renews its own heartbeat and its sockets' routing entries, and registers a
-   socket again if its entry is gone;
+1. renews its sockets' routing entries, and registers a socket again if its entry
+   is gone (the worker's heartbeat has its own loop, every ``HEARTBEAT_INTERVAL``);
 2. touches its widgets, and registers a widget again when the touch says it is
    gone (after a backend restart lost the data, the widgets come back by themselves),
    renewing the owner entry of its run-time widgets;
@@ -57,7 +57,6 @@ class Upkeep:
         self,
         *,
         backend: StateBackend,
-        worker_id: str,
         runtime: Runtime,
         sockets: SocketRegistry,
         availability: Availability,
@@ -68,13 +67,11 @@ class Upkeep:
         sweep_sessions: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self._backend = backend
-        self._worker_id = worker_id
         self._runtime = runtime
         self._sockets = sockets
         self._availability = availability
         self._outbound = outbound
         self._viewers = viewers
-        self._connection_ttl = connection_ttl
         self._widget_ttl = widget_ttl
         self._sweep_sessions = sweep_sessions
         self.interval = min(10.0, max(1.0, connection_ttl / 3))
@@ -109,7 +106,6 @@ class Upkeep:
 
     async def _renew(self) -> None:
         backend = self._backend
-        await backend.workers.heartbeat(self._worker_id, ttl=self._connection_ttl)
         await self._sockets.renew()
         for widget in self._runtime.widgets():
             if not await backend.widgets.touch(widget.label, ttl=self._widget_ttl):

@@ -20,7 +20,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from pywry.errors import BackendUnavailableError
+from pywry._retry import backoff
+from pywry._startup import mark_server_up
+from pywry.errors import BackendError, BackendUnavailableError
 
 from pywry_server.availability import Availability
 from pywry_server.codes import CloseCode
@@ -60,6 +62,8 @@ class Worker:
     listener: BusListener
     upkeep: Upkeep
     tasks: TaskSet
+    #: Why this worker has not joined the backend yet; ``None`` once it has.
+    waiting: str | None = "starting"
 
     @classmethod
     def compose(
@@ -94,7 +98,6 @@ class Worker:
             listener=BusListener(backend.events, worker_id, sockets, dispatcher),
             upkeep=Upkeep(
                 backend=backend,
-                worker_id=worker_id,
                 runtime=runtime,
                 sockets=sockets,
                 availability=availability,
@@ -107,19 +110,71 @@ class Worker:
             tasks=tasks,
         )
 
+    @property
+    def joined(self) -> bool:
+        """Whether this worker is part of the server (its sockets and events are served)."""
+        return self.waiting is None
+
+    async def open(self) -> None:
+        """Start the backend, then this worker's parts (:meth:`start`)."""
+        await self.backend.start()
+        await self.start()
+
+    async def join_later(self, unreachable: BackendError) -> None:
+        """:meth:`open` again with back-off until the backend answers.
+
+        Meanwhile ``/readyz`` answers 503 and sockets are refused with "retry" (1013),
+        so browsers come back to a worker that can serve them.
+        """
+        self.waiting = str(unreachable)
+        logger.warning("PyWry worker %s waits for the backend: %s", self.worker_id, unreachable)
+        for delay in backoff(0.5, 10.0):
+            await asyncio.sleep(delay)
+            try:
+                await self.open()
+            except BackendError as exc:  # unreachable, or answering with errors (OOM)
+                self.waiting = str(exc)
+                continue
+            logger.info("PyWry worker %s joined: backend %s", self.worker_id, self.backend.name)
+            return
+
     async def start(self) -> None:
         """Heartbeat, publish this worker's widgets, listen on the bus, start upkeep."""
-        await self.backend.workers.heartbeat(
-            self.worker_id, ttl=self.settings.deploy.connection_ttl
-        )
+        await self.beat()
         for widget in self.runtime.widgets():
             await self.outbound.save(widget.to_record())
         await self.listener.subscribe()
         self.tasks.service(self.listener.run(), "pywry-bus")
         self.tasks.service(self.upkeep.run(), "pywry-upkeep")
+        self.tasks.service(self._keep_beating(), "pywry-heartbeat")
         watch_every = min(1.0, self.settings.server.send_timeout / 4)
         self.tasks.service(self.sockets.watch(watch_every), "pywry-stalled-sends")
         await self.runtime.attach(self.outbound)
+        self.waiting = None
+        mark_server_up()
+
+    async def beat(self) -> None:
+        """Tell other workers this one is alive for the next ``HEARTBEAT_GRACE`` seconds."""
+        await self.backend.workers.heartbeat(
+            self.worker_id, ttl=self.settings.deploy.heartbeat_grace
+        )
+
+    async def _keep_beating(self) -> None:
+        """A heartbeat every ``HEARTBEAT_INTERVAL``: a SIGKILLed worker is dead to the
+        others ``HEARTBEAT_GRACE`` seconds after its last one, not ``CONNECTION_TTL``."""
+        failing = False
+        while True:
+            await asyncio.sleep(self.settings.deploy.heartbeat_interval)
+            try:
+                await self.beat()
+            except BackendError as exc:
+                if not failing:
+                    logger.warning("Heartbeat failed, will retry: %s", exc)
+                failing = True
+                continue
+            if failing:
+                logger.info("Heartbeat of worker %s sent again", self.worker_id)
+            failing = False
 
     async def stop(self) -> None:
         """Finish queued emits, close sockets, leave the bus, drop the heartbeat."""
@@ -129,5 +184,6 @@ class Worker:
             connection.close(CloseCode.GOING_AWAY, "server shutting down")
         await self.tasks.stop(_SHUTDOWN_GRACE)
         await self.listener.aclose()
-        with contextlib.suppress(BackendUnavailableError):
-            await self.backend.workers.remove(self.worker_id)
+        if self.joined:
+            with contextlib.suppress(BackendUnavailableError):
+                await self.backend.workers.remove(self.worker_id)

@@ -50,6 +50,10 @@ async def widget_socket(websocket: WebSocket, label: str) -> None:
         message = f"Origin {origin!r} refused"
         await _refuse(websocket, CloseCode.FORBIDDEN, ErrorCode.FORBIDDEN_ORIGIN, message)
         return
+    if not worker.joined:  # not on the bus yet: the bridge retries, maybe elsewhere
+        message = "This worker has not joined the state backend yet; retry"
+        await _refuse(websocket, CloseCode.TRY_LATER, ErrorCode.UNAVAILABLE, message)
+        return
     session_id: str | None = None
     user: str | None = None
     try:

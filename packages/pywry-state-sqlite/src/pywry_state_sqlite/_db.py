@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from pywry.errors import BackendError, BackendUnavailableError
 
-from pywry_state_sqlite._open import Opened, open_database
+from pywry_state_sqlite._open import SETTING, Opened, open_database
 from pywry_state_sqlite._sql import query
 
 __all__ = ["Database", "Tx"]
@@ -52,6 +52,7 @@ class Database:
         self.path = path
         self._executor: ThreadPoolExecutor | None = None
         self._opened: Opened | None = None
+        self._where = f"SQLite state database {SETTING}={str(path)!r}"
 
     @property
     def opened(self) -> Opened:
@@ -105,9 +106,9 @@ class Database:
                 conn.execute("COMMIT")
                 return result
             except errors.OperationalError as exc:
-                raise BackendUnavailableError(f"SQLite state database {self.path}: {exc}") from exc
+                raise BackendUnavailableError(f"{self._where}: {exc}") from exc
             except errors.Error as exc:
-                raise BackendError(f"SQLite state database {self.path}: {exc}") from exc
+                raise BackendError(f"{self._where}: {exc}") from exc
 
         return await asyncio.get_running_loop().run_in_executor(self._executor, job)
 

@@ -7,6 +7,7 @@ starting at once never race to create the salt file, the keyring entry or the sc
 
 from __future__ import annotations
 
+import errno
 import importlib
 import logging
 import os
@@ -19,7 +20,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from pywry.errors import BackendError, ConfigurationError
+from pywry.config import env_var_for
+from pywry.errors import BackendError, BackendUnavailableError, ConfigurationError
 
 from pywry_state_sqlite._keys import DatabaseKey, resolve_key
 from pywry_state_sqlite._sql import migrations, query
@@ -35,6 +37,9 @@ __all__ = [
 
 logger = logging.getLogger("pywry_state_sqlite")
 
+SETTING = env_var_for("deploy", "sqlite_path")
+#: Errors of a path that may pass by themselves (a full disk or quota), not a bad setting.
+_TRANSIENT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
 #: Seconds a statement waits for another process's write lock before failing.
 BUSY_TIMEOUT = 30.0
 _warned_plain = False
@@ -160,9 +165,44 @@ def _migrate(conn: Any, path: Path) -> int:
     return len(known)
 
 
+def _unusable(path: Path, why: str) -> ConfigurationError:
+    return ConfigurationError(
+        f"{SETTING}={str(path)!r} cannot hold the state database: {why}. Point it at a "
+        "file in a directory this user can create and write."
+    )
+
+
+def _os_reason(exc: OSError) -> str:
+    where = exc.filename or ""
+    if isinstance(exc, FileExistsError | NotADirectoryError):
+        return f"{where} is not a directory"
+    return f"{exc.strerror or exc} ({where})" if where else str(exc.strerror or exc)
+
+
 def open_database(path: Path) -> Opened:
-    """Open ``path`` (creating it and its directory as needed), verified and migrated."""
+    """Open ``path`` (creating it and its directory as needed), verified and migrated.
+
+    A path that cannot hold a database (a directory, a file where a directory should be,
+    no permission, a read-only file system) is a :class:`ConfigurationError` naming
+    ``PYWRY_DEPLOY__SQLITE_PATH``; a full disk or a lock held too long is
+    :class:`BackendUnavailableError` (naming it too).
+    """
+    if path.is_dir():
+        raise _unusable(path, "it is a directory (give a file in it, such as pywry.db)")
     driver, encrypted = load_driver()
+    try:
+        return _open(path, driver, encrypted)
+    except OSError as exc:
+        if exc.errno in _TRANSIENT_ERRNOS:
+            raise BackendUnavailableError(f"{SETTING}={str(path)!r}: {exc}") from exc
+        raise _unusable(path, _os_reason(exc)) from exc
+    except driver.OperationalError as exc:
+        if any(word in str(exc) for word in ("full", "locked", "busy")):
+            raise BackendUnavailableError(f"{SETTING}={str(path)!r}: {exc}") from exc
+        raise _unusable(path, str(exc)) from exc
+
+
+def _open(path: Path, driver: ModuleType, encrypted: bool) -> Opened:
     _prepare_directory(path.parent)
     with _exclusive(path.parent):
         new_database = not path.exists() or path.stat().st_size == 0

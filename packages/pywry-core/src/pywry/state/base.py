@@ -26,14 +26,16 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator
 from enum import Enum
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from pydantic import BaseModel
 
+from pywry.errors import BackendError, BackendUnavailableError
 from pywry.state.records import ConnectionRecord, SessionRecord, WidgetRecord
+from pywry.state.subscription import Message as Message
+from pywry.state.subscription import Subscription
 
 if TYPE_CHECKING:
     from pywry.config import PyWrySettings
@@ -49,7 +51,10 @@ __all__ = [
     "WorkerRegistry",
 ]
 
-Message = dict[str, Any]
+#: The routing entry :meth:`StateBackend.check_writable` writes and deletes by default.
+_WRITE_PROBE = ConnectionRecord(
+    connection_id="pywry-write-probe", widget_id="pywry-write-probe", worker_id="probe"
+)
 
 
 def _check_ttl(ttl: float) -> None:
@@ -247,45 +252,6 @@ class WorkerRegistry(ABC):
     async def _remove(self, worker_id: str) -> bool: ...
 
 
-class Subscription(ABC):
-    """Messages arriving on the channels of one :meth:`EventBus.subscribe` call.
-
-    Use it as an async context manager and async iterator; each item is
-    ``(channel, message)``. Messages published after :meth:`EventBus.subscribe`
-    returned are delivered in publish order per publisher.
-    """
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
-    def __aiter__(self) -> AsyncIterator[tuple[str, Message]]:
-        return self._iterate()
-
-    async def _iterate(self) -> AsyncIterator[tuple[str, Message]]:
-        while True:
-            try:
-                channel, raw = await self._next()
-            except StopAsyncIteration:
-                return
-            yield channel, json.loads(raw)
-
-    @abstractmethod
-    async def _next(self) -> tuple[str, str]:
-        """Wait for the next ``(channel, json_text)``; raise ``StopAsyncIteration`` once closed."""
-
-    @abstractmethod
-    async def aclose(self) -> None:
-        """Stop receiving; idempotent."""
-
-
 class EventBus(ABC):
     """Messages between workers, a replay log per widget, and once-only claims."""
 
@@ -385,6 +351,21 @@ class StateBackend(ABC):
 
     async def ping(self) -> None:
         """Return if the store answers; raise ``BackendUnavailableError`` otherwise."""
+
+    async def check_writable(self) -> None:
+        """Return if the store accepts a write now; raise ``BackendUnavailableError`` if not.
+
+        ``/readyz`` asks it (a disk that is full, a read-only file, Redis out of memory).
+        The default writes and deletes one fixed routing entry, so the store never grows;
+        a backend may override it with a cheaper native check.
+        """
+        try:
+            await self.connections.register(_WRITE_PROBE, ttl=60)
+            await self.connections.unregister(_WRITE_PROBE.connection_id)
+        except BackendUnavailableError:
+            raise
+        except BackendError as exc:
+            raise BackendUnavailableError(f"The state backend refuses writes: {exc}") from exc
 
     def describe(self) -> dict[str, Any]:
         """Facts for ``/readyz`` and logs (never secrets)."""

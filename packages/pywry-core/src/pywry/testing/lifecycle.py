@@ -31,7 +31,7 @@ def _secrets(env: dict[str, str]) -> set[str]:
 
 
 class LifecycleTests:
-    """Start/close pairs, ``ping``, ``describe``, declared facts."""
+    """Start/close pairs, ``ping``, ``check_writable``, ``describe``, declared facts."""
 
     @pytest.mark.asyncio
     async def test_start_and_aclose_are_idempotent(self, backend_factory: BackendFactory) -> None:
@@ -54,6 +54,17 @@ class LifecycleTests:
     @pytest.mark.asyncio
     async def test_ping_answers(self, backend: StateBackend) -> None:
         await backend.ping()
+
+    @pytest.mark.asyncio
+    async def test_check_writable_passes_and_leaves_nothing(self, backend: StateBackend) -> None:
+        """A healthy store accepts the write probe, again and again, and keeps no trace."""
+        widget = WidgetRecord(widget_id=uid("widget"))
+        await backend.widgets.register(widget, ttl=LONG_TTL)
+        before = await backend.widgets.active()
+        for _ in range(3):
+            await backend.check_writable()
+        assert await backend.widgets.active() == before
+        assert await backend.connections.get("pywry-write-probe") is None
 
     @pytest.mark.asyncio
     async def test_describe_names_the_backend(
