@@ -240,17 +240,24 @@ class ServerSettings(_Section):
 
     @model_validator(mode="after")
     def _ssl_pair(self) -> ServerSettings:
-        if bool(self.ssl_certfile) != bool(self.ssl_keyfile):
-            have, missing = (
-                ("ssl_certfile", "ssl_keyfile")
-                if self.ssl_certfile
-                else ("ssl_keyfile", "ssl_certfile")
-            )
+        cert, key = env_var_for("server", "ssl_certfile"), env_var_for("server", "ssl_keyfile")
+        if self.ssl_keyfile and not self.ssl_certfile:
+            raise ValueError(f"{key} is set but {cert} is not; HTTPS needs the certificate too")
+        if self.ssl_certfile and not self.ssl_keyfile and not _holds_private_key(self.ssl_certfile):
             raise ValueError(
-                f"{env_var_for('server', have)} is set but {env_var_for('server', missing)} "
-                "is not; HTTPS needs both the certificate and its private key"
+                f"{cert}={self.ssl_certfile!r} holds no private key and {key} is not set; "
+                f"set {key} to the certificate's key, or give one PEM file holding both"
             )
         return self
+
+
+def _holds_private_key(path: str) -> bool:
+    """Whether a PEM file has a private key block (a combined certificate and key)."""
+    try:
+        text = Path(path).read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return True  # unreadable: left to the TLS set-up (and pywry doctor), which names why
+    return re.search(r"-----BEGIN (?:[A-Z]+ )*PRIVATE KEY-----", text) is not None
 
 
 class DeploySettings(_Section):
