@@ -2,8 +2,11 @@
 
 ``app:ping`` answers ``app:pong`` (to the viewer that asked, on its socket),
 ``app:fail`` raises (a callback error), ``GET /items/{n}`` is a route with a path
-parameter (its metrics label is the template, never the path).
+parameter (its metrics label is the template, never the path); ``GET /pid`` says
+which worker answered (on a kept-alive connection: the one that answered before).
 """
+
+import os
 
 from fastapi.responses import HTMLResponse
 from pywry.inline import deploy, get_server_app, get_widget_html_async, show
@@ -34,7 +37,12 @@ async def label():
 
 @app.get("/items/{n}")
 async def item(n: int):
-    return {"n": n}
+    return {"n": n, "pid": os.getpid()}
+
+
+@app.get("/pid")
+async def pid():
+    return {"pid": os.getpid()}
 
 
 if __name__ == "__main__":

@@ -15,16 +15,26 @@ import contextvars
 import functools
 import inspect
 import logging
+import time
 import weakref
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor
 from typing import Any
 
-__all__ = ["MAX_ARITY", "Callback", "accepted_arity", "invoke_all", "run_callback"]
+__all__ = [
+    "MAX_ARITY",
+    "Callback",
+    "CallbackObserver",
+    "accepted_arity",
+    "invoke_all",
+    "run_callback",
+]
 
 logger = logging.getLogger("pywry.callbacks")
 
 Callback = Callable[..., Any]
+#: Told ``(seconds, ok)`` after each callback ran (the server's metrics).
+CallbackObserver = Callable[[float, bool], None]
 #: ``(data, event_type, label, ctx)``
 MAX_ARITY = 4
 
@@ -77,8 +87,23 @@ async def run_callback(
     *,
     executor: Executor | None = None,
     ctx: Any = None,
+    observe: CallbackObserver | None = None,
 ) -> bool:
-    """Call ``fn`` with as many arguments as it takes; ``True`` if it did not raise."""
+    """Call ``fn`` with as many arguments as it takes; ``True`` if it did not raise.
+
+    ``observe``, if given, is told how long the call took and whether it raised.
+    """
+    if observe is None:
+        return await _run(fn, data, event_type, label, executor, ctx)
+    started = time.perf_counter()
+    ok = await _run(fn, data, event_type, label, executor, ctx)
+    observe(time.perf_counter() - started, ok)
+    return ok
+
+
+async def _run(
+    fn: Callback, data: Any, event_type: str, label: str, executor: Executor | None, ctx: Any
+) -> bool:
     args = (data, event_type, label, ctx)[: accepted_arity(fn)]
     name = getattr(fn, "__qualname__", repr(fn))
     try:
@@ -104,10 +129,13 @@ async def invoke_all(
     *,
     executor: Executor | None = None,
     ctx: Any = None,
+    observe: CallbackObserver | None = None,
 ) -> int:
     """Run every callback in order; returns how many raised."""
     failures = 0
     for fn in callbacks:
-        ok = await run_callback(fn, data, event_type, label, executor=executor, ctx=ctx)
+        ok = await run_callback(
+            fn, data, event_type, label, executor=executor, ctx=ctx, observe=observe
+        )
         failures += 0 if ok else 1
     return failures

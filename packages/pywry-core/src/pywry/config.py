@@ -54,6 +54,7 @@ from pydantic_settings import (
 )
 
 from pywry._backend_settings import backend_settings_models, read_backend_settings
+from pywry._ops_settings import OperationsFields
 from pywry.errors import ConfigurationError
 
 __all__ = [
@@ -126,8 +127,11 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_default=True, use_attribute_docstrings=True)
 
 
-class ServerSettings(_Section):
-    """``PYWRY_SERVER__*``: the uvicorn server and the HTTP/WebSocket surface."""
+class ServerSettings(_Section, OperationsFields):
+    """``PYWRY_SERVER__*``: the uvicorn server and the HTTP/WebSocket surface.
+
+    Plus metrics and log format (:class:`pywry._ops_settings.OperationsFields`).
+    """
 
     host: str = "127.0.0.1"
     """Bind address."""

@@ -35,6 +35,7 @@ from starlette.websockets import WebSocket, WebSocketState
 
 from pywry_server.codes import CloseCode
 from pywry_server.limits import EventRate
+from pywry_server.metrics import NO_METRICS, Metrics
 
 if TYPE_CHECKING:
     from pywry_server.messages import ViewerRef
@@ -148,6 +149,7 @@ class Connection:
         *,
         queue_size: int = 1000,
         send_timeout: float = 10.0,
+        metrics: Metrics = NO_METRICS,
     ) -> None:
         self.websocket = websocket
         self.label = label
@@ -169,6 +171,8 @@ class Connection:
         self._sending_since: float | None = None
         self._writer: asyncio.Task[Any] | None = None
         self._streams: dict[str, _Stream] = {"seq": _Stream(label, "seq")}
+        self._metrics = metrics
+        self._frames_sent = metrics.frames_sent
 
     @staticmethod
     def new_client_id() -> str:
@@ -230,6 +234,7 @@ class Connection:
 
     def _abandon(self) -> None:
         """Stop delivering now; the writer closes the socket with ``TOO_SLOW``."""
+        self._metrics.slow_closes.inc()
         self._closing = (CloseCode.TOO_SLOW, "too slow")
         self.state = ConnectionState.CLOSED
         while not self._queue.empty():
@@ -251,6 +256,7 @@ class Connection:
             self.label,
             now - since,
         )
+        self._metrics.slow_closes.inc()
         self._closing = (CloseCode.TOO_SLOW, "too slow")
         self.state = ConnectionState.CLOSED
         self._writer.cancel()
@@ -337,6 +343,7 @@ class Connection:
 
     async def _restart(self, stream: _Stream) -> None:
         logger.info("Log %r was reset; replaying it to %s", stream.log_id, self.client_id)
+        self._metrics.resets.inc()
         stream.last_sent = 0
         await self._send_reset(stream)
         await self._fill(stream)
@@ -372,6 +379,7 @@ class Connection:
             return False
         finally:
             self._sending_since = None
+        self._frames_sent.inc()
         return True
 
     def is_open_or_starting(self) -> bool:

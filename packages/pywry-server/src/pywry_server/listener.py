@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from typing import TYPE_CHECKING
 
 from pywry._retry import backoff
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from pywry.state.base import EventBus, Subscription
 
     from pywry_server.dispatch import Dispatcher
+    from pywry_server.metrics import Metrics
     from pywry_server.sockets import SocketRegistry
 
 __all__ = ["BusListener"]
@@ -44,9 +46,15 @@ class BusListener:
     """Subscribes to ``widgets`` and this worker's channel; hands messages on."""
 
     def __init__(
-        self, bus: EventBus, worker_id: str, sockets: SocketRegistry, dispatcher: Dispatcher
+        self,
+        bus: EventBus,
+        worker_id: str,
+        sockets: SocketRegistry,
+        dispatcher: Dispatcher,
+        metrics: Metrics,
     ) -> None:
         self._bus = bus
+        self._lag = metrics.bus_lag
         self._channels = (WIDGETS_CHANNEL, worker_channel(worker_id))
         self._sockets = sockets
         self._dispatcher = dispatcher
@@ -90,6 +98,8 @@ class BusListener:
 
     def handle(self, message: BusMessage) -> None:
         """Act on one message: queue frames on sockets, or start callbacks."""
+        if isinstance(message, Deliver | DeliverToViewer) and message.sent_at is not None:
+            self._lag.observe(max(0.0, time.time() - message.sent_at))
         if isinstance(message, Deliver):
             connections = self._sockets.of_label(message.label)
             if connections:

@@ -65,12 +65,15 @@ class Deliver(_Message):
     kind: Literal["deliver"] = "deliver"
     label: str
     message: dict[str, Any]
+    #: Wall-clock time of the publish (set when metrics are on: the bus lag).
+    sent_at: float | None = None
 
 
 class DeliverToViewer(_Message):
     kind: Literal["viewer"] = "viewer"
     viewer: str
     message: dict[str, Any]
+    sent_at: float | None = None
 
 
 class Dispatch(_Message):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import TYPE_CHECKING, Any
 
 from pywry._retry import backoff
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from pywry.state.base import StateBackend
     from pywry.state.records import WidgetRecord
 
+    from pywry_server.metrics import Metrics
     from pywry_server.sockets import SocketRegistry
     from pywry_server.viewers import ViewerDirectory
 
@@ -50,6 +52,7 @@ class Outbound:
         sockets: SocketRegistry,
         viewers: ViewerDirectory,
         worker_id: str,
+        metrics: Metrics,
     ) -> None:
         self.loop = asyncio.get_running_loop()
         self.worker_id = worker_id
@@ -61,6 +64,8 @@ class Outbound:
         self._log_ttl = settings.deploy.connection_ttl
         self._widget_ttl = settings.deploy.widget_ttl
         self._stopping = False
+        self._metrics = metrics
+        self._stamp = metrics.enabled  # put the publish time on deliveries (bus lag)
 
     def stop_retrying(self) -> None:
         """Shutdown: emits waiting for the backend give up instead of retrying."""
@@ -76,7 +81,9 @@ class Outbound:
         """
         message: Message = {"type": "event", "event": event, "data": data}
         seq = await self._append_retrying(label, message)
-        deliver = Deliver(label=label, message={**message, "seq": seq})
+        self._metrics.events_out_widget.inc()
+        sent_at = time.time() if self._stamp else None
+        deliver = Deliver(label=label, message={**message, "seq": seq}, sent_at=sent_at)
         try:
             await self._backend.events.publish(WIDGETS_CHANNEL, deliver.wire())
         except BackendUnavailableError as exc:
@@ -92,11 +99,12 @@ class Outbound:
         message: Message = {"type": "event", "event": event, "data": data, "label": label}
         log_id = viewer_log(viewer_id)
         seq = await self._append_retrying(log_id, message)
+        self._metrics.events_out_viewer.inc()
         logged = {**message, "seq": seq}
+        sent_at = time.time() if self._stamp else None
+        deliver = DeliverToViewer(viewer=viewer_id, message=logged, sent_at=sent_at)
         try:  # every worker's listener hands it to its sockets of that viewer (this one too)
-            await self._backend.events.publish(
-                WIDGETS_CHANNEL, DeliverToViewer(viewer=viewer_id, message=logged).wire()
-            )
+            await self._backend.events.publish(WIDGETS_CHANNEL, deliver.wire())
         except BackendUnavailableError as exc:
             logger.info(
                 "Viewer event %s #%d logged, bus down (%s): upkeep sends it", event, seq, exc

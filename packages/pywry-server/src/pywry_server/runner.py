@@ -31,6 +31,8 @@ from pywry.errors import ConfigurationError
 from pywry.registry import load_state_backend
 from uvicorn.config import LOGGING_CONFIG
 
+from pywry_server._metrics_dir import shared_metrics_dir
+
 if TYPE_CHECKING:
     from pywry.config import PyWrySettings
 
@@ -159,9 +161,12 @@ def _worker_reports() -> Iterator[Path]:
         Path(name).unlink(missing_ok=True)
 
 
-def _supervised(target: str, options: dict[str, Any]) -> None:
-    """``uvicorn.run`` with workers or reload; :class:`WorkersFailed` if a worker failed."""
-    with _worker_reports() as report, _hidden_main():
+def _supervised(target: str, options: dict[str, Any], *, metrics: bool) -> None:
+    """``uvicorn.run`` with workers or reload; :class:`WorkersFailed` if a worker failed.
+
+    With ``metrics`` the workers share one metrics directory (:mod:`._metrics_dir`).
+    """
+    with _worker_reports() as report, _hidden_main(), shared_metrics_dir(metrics):
         uvicorn.run(target, **options)
         reasons = report.read_text(encoding="utf-8").strip()
     if reasons:
@@ -178,9 +183,10 @@ def run(app: Any, *, settings: PyWrySettings) -> None:
     check_backend(settings)
     options = uvicorn_options(settings)
     supervised = settings.server.workers > 1 or settings.server.reload
+    metrics = settings.server.metrics_enabled
     if isinstance(app, str):
         if supervised:
-            _supervised(app, options)
+            _supervised(app, options, metrics=metrics)
         else:
             uvicorn.run(app, **options)
         return
@@ -190,6 +196,6 @@ def run(app: Any, *, settings: PyWrySettings) -> None:
             options["app_dir"] = app_dir
             if options["reload"]:
                 options["reload_dirs"] = [app_dir]
-        _supervised(target, options)
+        _supervised(target, options, metrics=metrics)
         return
     uvicorn.run(app, **options)

@@ -81,6 +81,7 @@ async def widget_socket(websocket: WebSocket, label: str) -> None:
         worker.backend.events,
         queue_size=server.socket_queue_size,
         send_timeout=server.send_timeout,
+        metrics=worker.metrics,
     )
     connection.session_id = session_id
     connection.event_rate = EventRate(server.event_rate, server.event_burst)
@@ -96,6 +97,9 @@ async def _run(
     ``browser`` is the session the page's viewer is bound to, ``user`` who is logged in.
     """
     name = connection.connection_id
+    metrics = worker.metrics
+    metrics.sockets_opened.inc()
+    metrics.sockets_open.inc()
     try:
         async with asyncio.TaskGroup() as group:
             writer = group.create_task(connection.run_writer(), name=f"pywry-writer:{name}")
@@ -111,6 +115,7 @@ async def _run(
                     await asyncio.wait_for(asyncio.shield(writer), _FLUSH_TIMEOUT)
                 writer.cancel()
     finally:
+        metrics.sockets_open.dec()
         await worker.sockets.remove(connection)
 
 
@@ -167,6 +172,8 @@ async def _serve(
     worker: Worker, connection: Connection, max_bytes: int, browser: str, user: str | None
 ) -> None:
     hello, pending = await _first_frame(connection, max_bytes)
+    if hello.last_seq is not None or hello.viewer is not None:
+        worker.metrics.reconnects.inc()
     viewer_seq = hello.viewer_seq
     if hello.viewer is None:
         connection.viewer, viewer_seq = await worker.viewers.open(browser, user), None
@@ -184,6 +191,11 @@ async def _serve(
     log = worker.backend.events
     current, start = await plan_stream(log, connection.label, hello.last_seq)
     viewer_current, viewer_start = await plan_stream(log, viewer_log(viewer_id), viewer_seq)
+    for planned in (start, viewer_start):
+        if planned.reset:
+            worker.metrics.resets.inc()
+        elif planned.missed:
+            worker.metrics.replays.inc()
     connection.send(
         {
             "type": "welcome",
@@ -226,6 +238,7 @@ async def _handle(worker: Worker, connection: Connection, text: str | None, max_
     elif isinstance(frame, Hello):
         _error(connection, ProtocolError(ErrorCode.BAD_MESSAGE, "'hello' is only valid first"))
     elif isinstance(frame, Event):
+        worker.metrics.events_in.inc()
         try:
             if not await session_still_valid(worker, connection):
                 close_unauthorized(connection)
