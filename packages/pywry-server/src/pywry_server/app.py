@@ -29,6 +29,7 @@ from pywry_server.data import serve_widget_data
 from pywry_server.headers import SecurityHeadersMiddleware
 from pywry_server.health import add_health_routes
 from pywry_server.limits import SocketLimit, quiet_client_tracebacks
+from pywry_server.logs import RequestIds, apply_log_format
 from pywry_server.metrics import Metrics
 from pywry_server.metrics_http import HttpMetrics, add_metrics_route
 from pywry_server.timed_backend import timed_backend
@@ -62,6 +63,7 @@ def create_app(
     to this process's (:func:`pywry.state.get_worker_id`); tests that run several
     workers in one process give each app its own.
     """
+    apply_log_format(settings.server)
     metrics = Metrics.from_settings(settings)
 
     @asynccontextmanager
@@ -124,6 +126,7 @@ def create_app(
     app.add_middleware(SocketLimit, max_sockets=settings.server.limit_concurrency)
     if metrics.enabled:  # outermost: it sees every answer, and the route the router chose
         app.add_middleware(HttpMetrics, metrics=metrics)
+    app.add_middleware(RequestIds)  # outermost: every line about a request has its id
     quiet_client_tracebacks()
     _add_routes(app, settings.server.widget_prefix, auth=settings.deploy.auth_enabled)
     add_health_routes(app, settings.server.readyz_token)

@@ -147,6 +147,7 @@ class Connection:
         client_id: str,
         log: EventLog,
         *,
+        connection_id: str | None = None,
         queue_size: int = 1000,
         send_timeout: float = 10.0,
         metrics: Metrics = NO_METRICS,
@@ -154,7 +155,7 @@ class Connection:
         self.websocket = websocket
         self.label = label
         self.client_id = client_id
-        self.connection_id = secrets.token_hex(8)
+        self.connection_id = connection_id or secrets.token_hex(8)
         #: The user session the socket opened with (auth enabled), else ``None``.
         self.session_id: str | None = None
         #: The viewer (page load) this socket speaks for, once it said hello.
@@ -227,6 +228,7 @@ class Connection:
                 self.connection_id,
                 self.label,
                 self._queue.qsize(),
+                extra=self._log_ids(),
             )
             self._abandon()
             return False
@@ -255,6 +257,7 @@ class Connection:
             self.connection_id,
             self.label,
             now - since,
+            extra=self._log_ids(),
         )
         self._metrics.slow_closes.inc()
         self._closing = (CloseCode.TOO_SLOW, "too slow")
@@ -381,6 +384,10 @@ class Connection:
             self._sending_since = None
         self._frames_sent.inc()
         return True
+
+    def _log_ids(self) -> dict[str, str | None]:
+        """For lines logged from other tasks than the socket's own (``logs.py``)."""
+        return {"connection_id": self.connection_id, "viewer_id": self.viewer_id}
 
     def is_open_or_starting(self) -> bool:
         return self.state is not ConnectionState.CLOSED

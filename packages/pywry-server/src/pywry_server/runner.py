@@ -15,7 +15,6 @@ multiprocessing's ``spawn``. Two things are arranged around it:
 from __future__ import annotations
 
 import contextlib
-import copy
 import os
 import sys
 import tempfile
@@ -29,9 +28,9 @@ from pywry._startup import REPORT_ENV, check_workers, probe_backend
 from pywry.config import env_var_for
 from pywry.errors import ConfigurationError
 from pywry.registry import load_state_backend
-from uvicorn.config import LOGGING_CONFIG
 
 from pywry_server._metrics_dir import shared_metrics_dir
+from pywry_server.logs import log_config
 
 if TYPE_CHECKING:
     from pywry.config import PyWrySettings
@@ -47,18 +46,12 @@ def uvicorn_options(settings: PyWrySettings) -> dict[str, Any]:
     """Keyword arguments for ``uvicorn.run`` from the server settings."""
     server = settings.server
     password = server.ssl_keyfile_password
-    log_config = copy.deepcopy(LOGGING_CONFIG)
-    log_config["loggers"]["pywry"] = {
-        "handlers": ["default"],
-        "level": server.log_level.upper() if server.log_level != "trace" else "DEBUG",
-        "propagate": False,
-    }
     return {
         "host": server.host,
         "port": server.port,
         "workers": server.workers,
         "log_level": server.log_level,
-        "log_config": log_config,
+        "log_config": log_config(server),
         "access_log": server.access_log,
         "reload": server.reload,
         "timeout_keep_alive": server.timeout_keep_alive,

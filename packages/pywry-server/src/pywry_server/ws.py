@@ -20,6 +20,7 @@ from pywry_server.codes import CloseCode, ErrorCode
 from pywry_server.connection import Connection
 from pywry_server.dispatch import WorkerBusy
 from pywry_server.limits import EventRate, clip
+from pywry_server.logs import bind_socket, bind_viewer
 from pywry_server.origins import origin_allowed
 from pywry_server.protocol import Event, Hello, Ping, ProtocolError, parse_frame
 from pywry_server.replay import plan_stream
@@ -44,6 +45,8 @@ async def widget_socket(websocket: WebSocket, label: str) -> None:
     worker: Worker = websocket.app.state.pywry
     server = worker.settings.server
     origin = websocket.headers.get("origin")
+    connection_id = Connection.new_client_id()
+    bind_socket(connection_id)  # lines about this socket (uvicorn's "accepted" too) carry it
     await websocket.accept()  # then refuse with a close code: a refused handshake is a bare 1006
     if not origin_allowed(origin, websocket.headers.get("host"), server.cors_origins):
         logger.warning("Refused WebSocket from origin %s", clip(origin))
@@ -79,6 +82,7 @@ async def widget_socket(websocket: WebSocket, label: str) -> None:
         label,
         client_id,
         worker.backend.events,
+        connection_id=connection_id,
         queue_size=server.socket_queue_size,
         send_timeout=server.send_timeout,
         metrics=worker.metrics,
@@ -186,6 +190,7 @@ async def _serve(
             connection.close(CloseCode.FORBIDDEN, ErrorCode.FORBIDDEN_VIEWER)
             return
     viewer_id = connection.viewer.viewer_id
+    bind_viewer(viewer_id)
     connection.follow("vseq", viewer_log(viewer_id))
     await worker.sockets.add(connection)
     log = worker.backend.events
