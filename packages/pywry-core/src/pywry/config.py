@@ -54,7 +54,6 @@ from pydantic_settings import (
 )
 
 from pywry._backend_settings import backend_settings_models, read_backend_settings
-from pywry._ops_settings import OperationsFields
 from pywry.errors import ConfigurationError
 
 __all__ = [
@@ -72,6 +71,7 @@ __all__ = [
 ENV_PREFIX = "PYWRY_"
 ENV_DELIMITER = "__"
 LogLevel = Literal["critical", "error", "warning", "info", "debug", "trace"]
+LogFormat = Literal["text", "json"]
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -127,11 +127,8 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_default=True, use_attribute_docstrings=True)
 
 
-class ServerSettings(_Section, OperationsFields):
-    """``PYWRY_SERVER__*``: the uvicorn server and the HTTP/WebSocket surface.
-
-    Plus metrics and log format (:class:`pywry._ops_settings.OperationsFields`).
-    """
+class ServerSettings(_Section):
+    """``PYWRY_SERVER__*``: the uvicorn server and the HTTP/WebSocket surface."""
 
     host: str = "127.0.0.1"
     """Bind address."""
@@ -194,8 +191,15 @@ class ServerSettings(_Section, OperationsFields):
     """Browser events one socket may send at once; over the budget: error rate_limited."""
     ws_per_message_deflate: bool = False
     """Offer permessage-deflate on WebSockets (its inflated size is capped too)."""
+    # -- operations (docs/operations.md) ------------------------------------------------
+    log_format: LogFormat = "text"
+    """Log lines as text, or as one JSON object each (with request and connection ids)."""
+    metrics_enabled: bool = False
+    """Serve Prometheus metrics at /metrics (every scrape counts all workers)."""
+    metrics_token: SecretStr | None = None
+    """Authorization: Bearer <token> required on /metrics (required when auth is on)."""
 
-    @field_validator("log_level", mode="before")
+    @field_validator("log_level", "log_format", mode="before")
     @classmethod
     def _lower_level(cls, value: Any) -> Any:
         return value.strip().lower() if isinstance(value, str) else value
@@ -215,7 +219,7 @@ class ServerSettings(_Section, OperationsFields):
     def _ancestors(cls, value: list[str]) -> list[str]:
         return frame_ancestor_sources(value)
 
-    @field_validator("readyz_token")
+    @field_validator("readyz_token", "metrics_token")
     @classmethod
     def _token(cls, value: SecretStr | None) -> SecretStr | None:
         if value is None or value.get_secret_value() == "":
