@@ -3,8 +3,11 @@ reports the traffic both workers served (prometheus-client multiprocess mode).""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import secrets
+import signal
 import time
 from pathlib import Path
 from typing import Any
@@ -12,6 +15,7 @@ from typing import Any
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 from servers import ServerProcess, start_server
+from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
 from .conftest import OPS_APP, clean_env
@@ -159,6 +163,37 @@ def test_every_scrape_reports_both_workers_traffic(tmp_path: Path) -> None:
             assert appends >= 3, seen
             paths = {dict(labels).get("route", "") for _, labels in samples}
             assert not any(p.startswith(("/items/0", "/no/")) for p in paths), paths
+    finally:
+        server.stop()
+
+
+def test_a_killed_workers_counts_stay_and_its_socket_leaves(tmp_path: Path) -> None:
+    server = start_server(OPS_APP, tmp_path, env=_env(tmp_path))
+    try:
+        label = httpx.get(server.base_url + "/label", timeout=10).json()["label"]
+        url = f"{server.base_url.replace('http', 'ws', 1)}/widget/{label}/ws?client=killtest01"
+        with connect(url, open_timeout=10) as ws:
+            pid = int(_hello(ws)["workerId"].rsplit("-", 2)[-2])  # <host>-<pid>-<random>
+            for n in range(2):
+                ping = {"type": "event", "id": f"k{n}", "event": "app:ping", "data": {"n": n}}
+                ws.send(json.dumps(ping))
+            _frames(ws, 4)
+            _until(
+                server.base_url,
+                lambda s: (
+                    _value(s, "pywry_events_in_total") == 2
+                    and _value(s, "pywry_websockets_open") == 1
+                ),
+            )
+            os.kill(pid, signal.SIGKILL)  # its socket is never closed by the server
+            with contextlib.suppress(ConnectionClosed, TimeoutError):
+                ws.recv(30)
+        _until(server.base_url, lambda s: _value(s, "pywry_websockets_open") == 0)
+        for _ in range(5):  # the dead worker's counters are still in every total
+            answered, samples = _scrape(server.base_url)
+            assert answered != pid
+            assert _value(samples, "pywry_events_in_total") == 2, samples
+            assert _value(samples, "pywry_websocket_connections_total") == 1, samples
     finally:
         server.stop()
 

@@ -17,6 +17,8 @@ Nothing is labelled by widget, viewer, user or connection.
 
 from __future__ import annotations
 
+import logging
+import multiprocessing
 import os
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -27,6 +29,9 @@ if TYPE_CHECKING:
     from pywry.config import PyWrySettings
 
 __all__ = ["NO_METRICS", "Count", "Level", "Metrics", "Timing"]
+
+logger = logging.getLogger("pywry.server.metrics")
+
 #: Seconds: callbacks and HTTP requests (a slow callback is seconds, not milliseconds).
 _SLOW_BUCKETS = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 #: Seconds: a backend call or a bus hop (a local Redis answers in well under 1 ms).
@@ -148,6 +153,12 @@ class Metrics:
             return NO_METRICS
         if os.environ.get(MULTIPROC_ENV):
             return cls(None, enabled=True)  # values go to the shared directory's files
+        if multiprocessing.parent_process() is not None:  # a worker of a bare uvicorn
+            logger.warning(
+                "Metrics of this worker only: with several workers set %s to an empty "
+                "directory all of them share (pywry serve and deploy() make one)",
+                MULTIPROC_ENV,
+            )
         from prometheus_client import CollectorRegistry
 
         return cls(CollectorRegistry(auto_describe=True), enabled=True)
