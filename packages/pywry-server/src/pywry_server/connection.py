@@ -22,18 +22,18 @@ sent strictly in order, each event once (``_Stream``):
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import secrets
 import time
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from pywry.errors import BackendError
 from starlette.websockets import WebSocket, WebSocketState
 
 from pywry_server.codes import CloseCode
+from pywry_server.frames import Envelope, EventLog, Message, StreamStart
 from pywry_server.limits import EventRate
 from pywry_server.metrics import NO_METRICS, Metrics
 
@@ -43,31 +43,6 @@ if TYPE_CHECKING:
 __all__ = ["Connection", "ConnectionState", "Envelope", "EventLog", "StreamStart"]
 
 logger = logging.getLogger("pywry.server.connection")
-Message = dict[str, Any]
-
-
-class EventLog(Protocol):
-    """The part of :class:`pywry.state.base.EventBus` a connection reads."""
-
-    async def since(self, widget_id: str, after_seq: int) -> list[Message]: ...
-
-    async def last_seq(self, widget_id: str) -> int: ...
-
-
-class Envelope:
-    """A frame to send, JSON-encoded at most once however many sockets send it."""
-
-    __slots__ = ("_text", "message")
-
-    def __init__(self, message: Message) -> None:
-        self.message = message
-        self._text: str | None = None
-
-    @property
-    def text(self) -> str:
-        if self._text is None:
-            self._text = json.dumps(self.message, separators=(",", ":"))
-        return self._text
 
 
 class ConnectionState(str, Enum):
@@ -101,17 +76,6 @@ class _Live:
 class _Sync:
     stream: str
     newest: int
-
-
-@dataclass(frozen=True, slots=True)
-class StreamStart:
-    """Where a stream starts for this socket: what the page has, what it missed."""
-
-    #: The number the page already has (its ``lastSeq``, the ``welcome`` number, or 0).
-    baseline: int
-    missed: list[Message] = field(default_factory=list)
-    #: Tell the page its log restarted before sending ``missed``.
-    reset: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from pywry.errors import BackendError
 
 from pywry_server.availability import CLOSED
 from pywry_server.codes import CloseCode
-from pywry_server.connection import Envelope
+from pywry_server.frames import Envelope
 from pywry_server.messages import (
     WIDGETS_CHANNEL,
     BusMessage,
