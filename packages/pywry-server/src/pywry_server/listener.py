@@ -54,7 +54,7 @@ class BusListener:
         metrics: Metrics,
     ) -> None:
         self._bus = bus
-        self._lag = metrics.bus_lag
+        self._lag = metrics.bus_lag if metrics.enabled else None
         self._channels = (WIDGETS_CHANNEL, worker_channel(worker_id))
         self._sockets = sockets
         self._dispatcher = dispatcher
@@ -98,8 +98,9 @@ class BusListener:
 
     def handle(self, message: BusMessage) -> None:
         """Act on one message: queue frames on sockets, or start callbacks."""
-        if isinstance(message, Deliver | DeliverToViewer) and message.sent_at is not None:
-            self._lag.observe(max(0.0, time.time() - message.sent_at))
+        lag = self._lag
+        if lag is not None and isinstance(message, Deliver | DeliverToViewer) and message.sent_at:
+            lag.observe(max(0.0, time.time() - message.sent_at))
         if isinstance(message, Deliver):
             connections = self._sockets.of_label(message.label)
             if connections:

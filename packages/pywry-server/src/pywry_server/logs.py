@@ -28,7 +28,7 @@ import secrets
 import time
 from typing import TYPE_CHECKING, Any
 
-from uvicorn.config import LOGGING_CONFIG
+from uvicorn.config import LOG_LEVELS, LOGGING_CONFIG
 
 if TYPE_CHECKING:
     from pywry.config import ServerSettings
@@ -127,9 +127,8 @@ def apply_log_format(server: ServerSettings) -> None:
         return
     config = log_config(server)
     logging.config.dictConfig(config)
-    level = config["loggers"]["pywry"]["level"]
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
-        logging.getLogger(name).setLevel(level)
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):  # as uvicorn sets them
+        logging.getLogger(name).setLevel(LOG_LEVELS[server.log_level])
     if not server.access_log:
         logging.getLogger("uvicorn.access").handlers.clear()
 
