@@ -1,4 +1,4 @@
-"""The hub's event-bus listener survives a subscription that fails."""
+"""The event-bus listener: survives a subscription that fails; skips its own worker's."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pywry.runtime import Runtime
 from pywry.state.base import Subscription
 from pywry.state.memory import MemoryBackend
 from pywry_server import create_app
+from pywry_server.messages import WIDGETS_CHANNEL, Closed, Deliver
 from server_support import wait_until
 from starlette.testclient import TestClient
 
@@ -52,7 +53,29 @@ def test_bus_messages_arrive_after_the_subscription_failed(
         with client.websocket_connect("/widget/demo/ws?client=testclient01") as socket:
             socket.send_json({"type": "hello", "lastSeq": None})
             assert socket.receive_json()["type"] == "welcome"
-            client.portal.call(app.state.pywry.outbound.discard, "demo")  # "closed" on the bus
+            closed = Closed(label="demo", sender="another-worker").wire()  # as a peer publishes it
+            client.portal.call(app.state.pywry.backend.events.publish, WIDGETS_CHANNEL, closed)
             notice = socket.receive_json()
             assert notice["event"] == "pywry:widget-unavailable"
             assert notice["data"]["reason"] == "The widget was closed"
+
+
+def test_a_worker_skips_what_it_published_itself(
+    runtime: Runtime, add_widget: Callable[..., Any]
+) -> None:
+    """Its own sockets got those messages before they were published: not twice."""
+    add_widget()
+    app = create_app(settings=load_settings(), backend_cls=MemoryBackend, runtime=runtime)
+    with (
+        TestClient(app) as client,
+        client.websocket_connect("/widget/demo/ws?client=testclient01") as socket,
+    ):
+        socket.send_json({"type": "hello", "lastSeq": None})
+        assert socket.receive_json()["type"] == "welcome"
+        worker = app.state.pywry
+        own = Closed(label="demo", sender=worker.worker_id).wire()
+        event = {"type": "event", "event": "app:after", "data": 1, "seq": 1}
+        peer = Deliver(label="demo", message=event, sender="another-worker").wire()
+        for message in (own, peer):  # the bus keeps their order
+            client.portal.call(worker.backend.events.publish, WIDGETS_CHANNEL, message)
+        assert socket.receive_json() == event

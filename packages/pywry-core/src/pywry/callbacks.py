@@ -21,6 +21,8 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Executor
 from typing import Any
 
+from pywry._threads import CallbackThreads
+
 __all__ = [
     "MAX_ARITY",
     "Callback",
@@ -39,8 +41,9 @@ CallbackObserver = Callable[[float, bool], None]
 MAX_ARITY = 4
 
 
-#: Arity per callback, held weakly so callbacks of closed widgets can be freed.
-_arities: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()
+#: ``(arity, is_async)`` per callback, held weakly so callbacks of closed widgets can be
+#: freed (both are read on every event).
+_shapes: weakref.WeakKeyDictionary[Any, tuple[int, bool]] = weakref.WeakKeyDictionary()
 
 
 def _arity_of(fn: Callback) -> int:
@@ -60,16 +63,20 @@ def _arity_of(fn: Callback) -> int:
     return min(count, MAX_ARITY)
 
 
-def accepted_arity(fn: Callback) -> int:
-    """How many of ``(data, event_type, label, ctx)`` ``fn`` takes (0 to 4)."""
+def _shape(fn: Callback) -> tuple[int, bool]:
     try:
-        return _arities[fn]
+        return _shapes[fn]
     except (KeyError, TypeError):  # not seen yet, or not weak-referenceable / hashable
         pass
-    arity = _arity_of(fn)
+    shape = (_arity_of(fn), _is_async(fn))
     with contextlib.suppress(TypeError):
-        _arities[fn] = arity
-    return arity
+        _shapes[fn] = shape
+    return shape
+
+
+def accepted_arity(fn: Callback) -> int:
+    """How many of ``(data, event_type, label, ctx)`` ``fn`` takes (0 to 4)."""
+    return _shape(fn)[0]
 
 
 def _is_async(fn: Callback) -> bool:
@@ -104,18 +111,21 @@ async def run_callback(
 async def _run(
     fn: Callback, data: Any, event_type: str, label: str, executor: Executor | None, ctx: Any
 ) -> bool:
-    args = (data, event_type, label, ctx)[: accepted_arity(fn)]
-    name = getattr(fn, "__qualname__", repr(fn))
+    arity, is_async = _shape(fn)
+    args = (data, event_type, label, ctx)[:arity]
     try:
-        if _is_async(fn):
+        if is_async:
             await fn(*args)
         else:
-            loop = asyncio.get_running_loop()
             call = functools.partial(contextvars.copy_context().run, fn, *args)
-            result = await loop.run_in_executor(executor, call)
+            if isinstance(executor, CallbackThreads):
+                result = await executor.run(call)
+            else:
+                result = await asyncio.get_running_loop().run_in_executor(executor, call)
             if inspect.isawaitable(result):
                 await result
     except Exception:
+        name = getattr(fn, "__qualname__", repr(fn))
         logger.exception("Callback %s for %r on widget %r raised", name, event_type, label)
         return False
     return True

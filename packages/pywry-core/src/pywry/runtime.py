@@ -14,9 +14,9 @@ import logging
 import threading
 import weakref
 from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
+from pywry._threads import CallbackThreads
 from pywry.context import Viewer, ViewerState
 from pywry.errors import OutboxFullError, ViewerStateError, WidgetNotFoundError
 
@@ -109,7 +109,7 @@ class Runtime:
         self._pump: asyncio.Task[None] | None = None
         self._queued = 0  # jobs in the outbox (bounded by OUTBOX_LIMIT)
         self._room = threading.Condition()
-        self.executor = ThreadPoolExecutor(thread_name_prefix="pywry-callback")
+        self.executor = CallbackThreads()
         #: Told ``(seconds, ok)`` after each callback (set by a server that counts them).
         self.callback_observer: CallbackObserver | None = None
         #: One state object per viewer while callbacks of that viewer run here.

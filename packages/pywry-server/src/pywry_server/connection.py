@@ -27,22 +27,31 @@ import secrets
 import time
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pywry.errors import BackendError
 from starlette.websockets import WebSocket, WebSocketState
 
 from pywry_server.codes import CloseCode
-from pywry_server.frames import Envelope, EventLog, Message, StreamStart
 from pywry_server.limits import EventRate
+from pywry_server.mailbox import Envelope, Mailbox, MailboxFull
 from pywry_server.metrics import NO_METRICS, Metrics
 
 if TYPE_CHECKING:
     from pywry_server.messages import ViewerRef
 
-__all__ = ["Connection", "ConnectionState", "Envelope", "EventLog", "StreamStart"]
+__all__ = ["Connection", "ConnectionState", "EventLog", "StreamStart"]
 
 logger = logging.getLogger("pywry.server.connection")
+Message = dict[str, Any]
+
+
+class EventLog(Protocol):
+    """The part of :class:`pywry.state.base.EventBus` a connection reads."""
+
+    async def since(self, widget_id: str, after_seq: int) -> list[Message]: ...
+
+    async def last_seq(self, widget_id: str) -> int: ...
 
 
 class ConnectionState(str, Enum):
@@ -79,6 +88,17 @@ class _Sync:
 
 
 @dataclass(frozen=True, slots=True)
+class StreamStart:
+    """Where a stream starts for this socket: what the page has, what it missed."""
+
+    #: The number the page already has (its ``lastSeq``, the ``welcome`` number, or 0).
+    baseline: int
+    missed: list[Message] = field(default_factory=list)
+    #: Tell the page its log restarted before sending ``missed``.
+    reset: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class _Start:
     plan: dict[str, StreamStart]
 
@@ -90,15 +110,6 @@ class _Close:
 
 
 _Item = _Frame | _Live | _Sync | _Start | _Close
-
-
-def _on_wire(stream: _Stream, envelope: Envelope) -> Envelope:
-    """Logs number their entries ``seq``; a stream of another key sends it under its own."""
-    if stream.key == "seq":
-        return envelope
-    message = {k: v for k, v in envelope.message.items() if k != "seq"}
-    message[stream.key] = envelope.message.get("seq")
-    return Envelope(message)
 
 
 class Connection:
@@ -130,7 +141,7 @@ class Connection:
         self.frames_read = 0
         self.state = ConnectionState.CONNECTING
         self._log = log
-        self._queue: asyncio.Queue[_Item] = asyncio.Queue(maxsize=queue_size)
+        self._queue: Mailbox[_Item] = Mailbox(queue_size)
         self._send_timeout = send_timeout
         self._closing: tuple[int, str] | None = None
         self._sending_since: float | None = None
@@ -184,14 +195,14 @@ class Connection:
         if self.state is ConnectionState.CLOSED:
             return False
         try:
-            self._queue.put_nowait(item)
-        except asyncio.QueueFull:
+            self._queue.put(item)
+        except MailboxFull:
             logger.warning(
                 "Socket %s of %r fell behind (%d frames queued): closing it; it catches up "
                 "by replay when it reconnects",
                 self.connection_id,
                 self.label,
-                self._queue.qsize(),
+                len(self._queue),
                 extra=self._log_ids(),
             )
             self._abandon()
@@ -203,9 +214,7 @@ class Connection:
         self._metrics.slow_closes.inc()
         self._closing = (CloseCode.TOO_SLOW, "too slow")
         self.state = ConnectionState.CLOSED
-        while not self._queue.empty():
-            self._queue.get_nowait()
-        self._queue.put_nowait(_Close(*self._closing))  # wakes the writer
+        self._queue.replace_all(_Close(*self._closing))  # wakes the writer
 
     def check_stalled(self, now: float) -> bool:
         """Close the socket if one send has taken over ``send_timeout`` (``True`` if so).
@@ -291,7 +300,7 @@ class Connection:
             self.state = ConnectionState.OPEN
 
     async def _accept(self, stream: _Stream, envelope: Envelope) -> None:
-        number = int(envelope.message.get("seq") or 0)
+        number = envelope.number
         if not number:
             await self._write(envelope)
         elif number == stream.last_sent + 1:
@@ -319,10 +328,10 @@ class Connection:
         await self._write(Envelope({"type": "reset", stream.key: stream.last_sent}))
 
     async def _send_next(self, stream: _Stream, envelope: Envelope) -> None:
-        number = int(envelope.message.get("seq") or 0)
+        number = envelope.number
         if number and number <= stream.last_sent:
             return
-        if await self._write(_on_wire(stream, envelope)) and number:
+        if await self._write(envelope.on_stream(stream.key)) and number:
             stream.last_sent = number  # a closed socket never took it: replayed on reconnect
 
     async def _write(self, envelope: Envelope) -> bool:

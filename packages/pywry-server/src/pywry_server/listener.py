@@ -15,15 +15,11 @@ from typing import TYPE_CHECKING
 from pywry._retry import backoff
 from pywry.errors import BackendError
 
-from pywry_server.availability import CLOSED
-from pywry_server.codes import CloseCode
-from pywry_server.frames import Envelope
+from pywry_server.delivery import deliver_here
 from pywry_server.messages import (
     WIDGETS_CHANNEL,
     BusMessage,
     Closed,
-    Deliver,
-    DeliverToViewer,
     Direct,
     Dispatch,
     parse_bus_message,
@@ -54,7 +50,9 @@ class BusListener:
         metrics: Metrics,
     ) -> None:
         self._bus = bus
+        #: Publish-to-arrival seconds of other workers' deliveries (metrics on only).
         self._lag = metrics.bus_lag if metrics.enabled else None
+        self._worker_id = worker_id
         self._channels = (WIDGETS_CHANNEL, worker_channel(worker_id))
         self._sockets = sockets
         self._dispatcher = dispatcher
@@ -98,20 +96,7 @@ class BusListener:
 
     def handle(self, message: BusMessage) -> None:
         """Act on one message: queue frames on sockets, or start callbacks."""
-        lag = self._lag
-        if lag is not None and isinstance(message, Deliver | DeliverToViewer) and message.sent_at:
-            lag.observe(max(0.0, time.time() - message.sent_at))
-        if isinstance(message, Deliver):
-            connections = self._sockets.of_label(message.label)
-            if connections:
-                envelope = Envelope(message.message)
-                for connection in connections:
-                    connection.deliver(envelope)
-        elif isinstance(message, DeliverToViewer):
-            envelope = Envelope(message.message)
-            for connection in self._sockets.of_viewer(message.viewer):
-                connection.deliver(envelope, "vseq")
-        elif isinstance(message, Dispatch):
+        if isinstance(message, Dispatch):
             self._dispatcher.run_here(
                 message.label,
                 message.event,
@@ -123,7 +108,8 @@ class BusListener:
             target = self._sockets.get(message.connection)
             if target is not None and target.label == message.label:
                 target.send(message.message)
-        elif isinstance(message, Closed):
-            for connection in self._sockets.of_label(message.label):
-                connection.send_unavailable(message.reason or CLOSED)
-                connection.close(CloseCode.UNAVAILABLE, "widget unavailable")
+        elif message.sender != self._worker_id:  # a worker delivers its own before publishing
+            lag = self._lag
+            if lag is not None and not isinstance(message, Closed) and message.sent_at:
+                lag.observe(max(0.0, time.time() - message.sent_at))
+            deliver_here(self._sockets, message)

@@ -61,7 +61,15 @@ class ViewerRef(BaseModel):
     user: str | None = None
 
 
-class Deliver(_Message):
+class _Announcement(_Message):
+    """A message every worker acts on for its own sockets."""
+
+    #: The worker that published it: it handed the message to its own sockets before
+    #: publishing, so its listener skips it (``None``: every worker acts on it).
+    sender: str | None = None
+
+
+class Deliver(_Announcement):
     kind: Literal["deliver"] = "deliver"
     label: str
     message: dict[str, Any]
@@ -69,7 +77,7 @@ class Deliver(_Message):
     sent_at: float | None = None
 
 
-class DeliverToViewer(_Message):
+class DeliverToViewer(_Announcement):
     kind: Literal["viewer"] = "viewer"
     viewer: str
     message: dict[str, Any]
@@ -93,7 +101,7 @@ class Direct(_Message):
     message: dict[str, Any]
 
 
-class Closed(_Message):
+class Closed(_Announcement):
     kind: Literal["closed"] = "closed"
     label: str
     reason: str = "The widget was closed"

@@ -1,8 +1,9 @@
 """Stage: outbound, the widgets' way out (the :class:`pywry.runtime.Sink` of a worker).
 
 ``emit`` appends an event to the widget's replay log (the backend gives it the next
-``seq``) and publishes it on the bus; the listener of every worker, this one
-included, hands it to its own sockets. ``send_to`` reaches one socket, unlogged.
+``seq``), hands it to this worker's own sockets and publishes it on the bus, where
+the listener of every other worker hands it to theirs (a backend that is not shared
+has no other workers: nothing is published). ``send_to`` reaches one socket, unlogged.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 from pywry._retry import backoff
 from pywry.errors import BackendUnavailableError
+from pywry.state.base import Capability
 
+from pywry_server.delivery import Announcement, deliver_here
 from pywry_server.messages import (
     WIDGETS_CHANNEL,
     Closed,
@@ -64,6 +67,8 @@ class Outbound:
         self._log_ttl = settings.deploy.connection_ttl
         self._widget_ttl = settings.deploy.widget_ttl
         self._stopping = False
+        #: Whether other processes share the backend (and so need the bus at all).
+        self._shared = Capability.SHARED in backend.capabilities
         self._metrics = metrics
         self._stamp = metrics.enabled  # put the publish time on deliveries (bus lag)
 
@@ -82,10 +87,11 @@ class Outbound:
         message: Message = {"type": "event", "event": event, "data": data}
         seq = await self._append_retrying(label, message)
         self._metrics.events_out_widget.inc()
-        sent_at = time.time() if self._stamp else None
-        deliver = Deliver(label=label, message={**message, "seq": seq}, sent_at=sent_at)
+        deliver = Deliver(
+            label=label, message={**message, "seq": seq}, sender=self.worker_id, sent_at=self._now()
+        )
         try:
-            await self._backend.events.publish(WIDGETS_CHANNEL, deliver.wire())
+            await self._announce(deliver)
         except BackendUnavailableError as exc:
             logger.info("Event %s #%d logged, bus down (%s): upkeep delivers it", event, seq, exc)
 
@@ -101,10 +107,11 @@ class Outbound:
         seq = await self._append_retrying(log_id, message)
         self._metrics.events_out_viewer.inc()
         logged = {**message, "seq": seq}
-        sent_at = time.time() if self._stamp else None
-        deliver = DeliverToViewer(viewer=viewer_id, message=logged, sent_at=sent_at)
-        try:  # every worker's listener hands it to its sockets of that viewer (this one too)
-            await self._backend.events.publish(WIDGETS_CHANNEL, deliver.wire())
+        deliver = DeliverToViewer(
+            viewer=viewer_id, message=logged, sender=self.worker_id, sent_at=self._now()
+        )
+        try:
+            await self._announce(deliver)
         except BackendUnavailableError as exc:
             logger.info(
                 "Viewer event %s #%d logged, bus down (%s): upkeep sends it", event, seq, exc
@@ -160,9 +167,17 @@ class Outbound:
     async def discard(self, label: str, reason: str = "The widget was closed") -> None:
         await self._backend.widgets.remove(label)
         await self._backend.connections.clear_owner(label)
-        await self._backend.events.publish(
-            WIDGETS_CHANNEL, Closed(label=label, reason=reason).wire()
-        )
+        await self._announce(Closed(label=label, reason=reason, sender=self.worker_id))
+
+    def _now(self) -> float | None:
+        """The publish time a delivery carries when metrics are on (the bus lag)."""
+        return time.time() if self._stamp else None
+
+    async def _announce(self, message: Announcement) -> None:
+        """Hand ``message`` to this worker's sockets, then to the other workers'."""
+        deliver_here(self._sockets, message)
+        if self._shared:
+            await self._backend.events.publish(WIDGETS_CHANNEL, message.wire())
 
     async def lookup(self, label: str) -> WidgetRecord | None:
         return await self._backend.widgets.get(label)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pywry_server.frames import StreamStart
+from pywry_server.connection import StreamStart
 
 if TYPE_CHECKING:
-    from pywry_server.frames import EventLog
+    from pywry_server.connection import EventLog
 
 __all__ = ["plan_stream"]
 
