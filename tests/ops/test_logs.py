@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -71,3 +72,18 @@ def test_json_lines_with_request_connection_and_viewer_ids(tmp_path: Path) -> No
     assert len(failed) == 1, socket
     assert failed[0]["viewer_id"] == welcome["viewer"]
     assert "this callback fails on purpose" in failed[0]["exception"]
+
+
+def test_bare_uvicorn_logs_json_once_the_app_is_built(tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "uvicorn", "ops_app:app", "--port", "{port}"]
+    command += ["--app-dir", str(OPS_APP.parent)]
+    env = clean_env(PYWRY_SERVER__LOG_FORMAT="json")
+    server = start_server(OPS_APP, tmp_path, env=env, command=command)
+    try:
+        reply = httpx.get(server.base_url + "/items/1", headers={"X-Request-ID": "bare-1"})
+        assert reply.headers["x-request-id"] == "bare-1"
+    finally:
+        server.stop()
+    lines = _lines(server.log())
+    access = [line for line in lines if line.get("request_id") == "bare-1"]
+    assert [(line["logger"], line["path"]) for line in access] == [("uvicorn.access", "/items/1")]

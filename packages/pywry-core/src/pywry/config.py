@@ -449,11 +449,21 @@ class PyWrySettings(BaseSettings):
         return init_settings, env_settings, files
 
 
+def _is_secret(loc: tuple[str, ...]) -> bool:
+    """Whether ``(section, field)`` is a :class:`SecretStr` setting of PyWry's own."""
+    section = PyWrySettings.model_fields.get(loc[0]) if len(loc) == 2 else None
+    fields = getattr(section.annotation, "model_fields", {}) if section else {}
+    field = fields.get(loc[1])
+    return field is not None and "SecretStr" in str(field.annotation)
+
+
 def _describe(error: Any, files: _FileSource | None) -> str:
     loc = tuple(str(part) for part in error["loc"] if not isinstance(part, int))[:2]
     message = str(error["msg"]).removeprefix("Value error, ")
     value = error.get("input")
     shown = "" if isinstance(value, dict) or value is None else f"={value!r}"
+    if shown and _is_secret(loc):
+        shown = "=********"  # a rejected token or password is still a secret
     where = env_var_for(*loc) if loc else "settings"
     origin = files.origins.get(loc) if files else None
     env_set = where in {name.upper() for name in os.environ}
