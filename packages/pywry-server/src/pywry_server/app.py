@@ -124,7 +124,7 @@ def create_app(
         allow_eval=settings.server.csp_allow_eval,
     )
     app.add_middleware(SocketLimit, max_sockets=settings.server.limit_concurrency)
-    if metrics.enabled:  # outermost: it sees every answer, and the route the router chose
+    if metrics.enabled:  # around all the others: it sees every answer and the route chosen
         app.add_middleware(HttpMetrics, metrics=metrics)
     app.add_middleware(RequestIds)  # outermost: every line about a request has its id
     quiet_client_tracebacks()

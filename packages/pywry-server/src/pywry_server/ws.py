@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import re
+import secrets
 from typing import TYPE_CHECKING
 
 from pywry.errors import BackendError, BackendUnavailableError
@@ -45,7 +46,7 @@ async def widget_socket(websocket: WebSocket, label: str) -> None:
     worker: Worker = websocket.app.state.pywry
     server = worker.settings.server
     origin = websocket.headers.get("origin")
-    connection_id = Connection.new_client_id()
+    connection_id = secrets.token_hex(8)
     bind_socket(connection_id)  # lines about this socket (uvicorn's "accepted" too) carry it
     await websocket.accept()  # then refuse with a close code: a refused handshake is a bare 1006
     if not origin_allowed(origin, websocket.headers.get("host"), server.cors_origins):
