@@ -8,6 +8,7 @@ from pathlib import Path
 
 APPS = Path(__file__).resolve().parent / "apps"
 COUNTED_APP = APPS / "counted_app.py"
+OPS_APP = APPS / "ops_app.py"
 ROOT = Path(__file__).resolve().parents[2]
 PYWRY = [sys.executable, "-m", "pywry_server"]
 

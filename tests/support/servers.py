@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -71,8 +72,12 @@ def start_server(
     ready_path: str = "/readyz",
     timeout: float = 60.0,
     command: list[str] | None = None,
+    tls: ssl.SSLContext | None = None,
 ) -> ServerProcess:
-    """Run ``script`` (or ``command``, where ``{port}`` is replaced) until it is ready."""
+    """Run ``script`` (or ``command``, where ``{port}`` is replaced) until it is ready.
+
+    ``tls``: the server speaks HTTPS; its certificate is checked with this context.
+    """
     port = free_port()
     log_path = tmp_path / f"server-{port}.log"
     call_log = tmp_path / f"calls-{port}.jsonl"
@@ -97,13 +102,15 @@ def start_server(
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-    server = ServerProcess(proc, f"http://127.0.0.1:{port}", log_path, call_log, full_env)
+    scheme = "http" if tls is None else "https"
+    server = ServerProcess(proc, f"{scheme}://127.0.0.1:{port}", log_path, call_log, full_env)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise AssertionError(f"{script.name} exited with {proc.returncode}:\n{server.log()}")
         try:
-            if httpx.get(server.base_url + ready_path, timeout=1).status_code == 200:
+            ready = httpx.get(server.base_url + ready_path, timeout=1, verify=tls or True)
+            if ready.status_code == 200:
                 return server
         except httpx.HTTPError:
             pass

@@ -201,16 +201,68 @@ def test_readyz_token_is_secret(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "operator-token" not in repr(settings)
 
 
-def test_ssl_needs_both_files(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+@pytest.mark.parametrize("name", ["PYWRY_SERVER__READYZ_TOKEN", "PYWRY_SERVER__METRICS_TOKEN"])
+def test_a_rejected_token_is_not_printed(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    monkeypatch.setenv(name, "short-secret")
+    with pytest.raises(ConfigurationError, match="at least 16 characters") as caught:
+        load_settings()
+    assert "short-secret" not in str(caught.value)
+    assert f"{name}=********" in str(caught.value)
+
+
+def test_metrics_and_log_format_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    server = load_settings().server
+    assert (server.metrics_enabled, server.metrics_token, server.log_format) == (
+        False,
+        None,
+        "text",
+    )
+    monkeypatch.setenv("PYWRY_SERVER__LOG_FORMAT", " JSON ")
+    monkeypatch.setenv("PYWRY_SERVER__METRICS_ENABLED", "true")
+    monkeypatch.setenv("PYWRY_SERVER__METRICS_TOKEN", "m" * 16)
+    server = load_settings().server
+    assert (server.log_format, server.metrics_enabled) == ("json", True)
+    assert server.metrics_token is not None and server.metrics_token.get_secret_value() == "m" * 16
+    monkeypatch.setenv("PYWRY_SERVER__LOG_FORMAT", "xml")
+    with pytest.raises(ConfigurationError, match="PYWRY_SERVER__LOG_FORMAT"):
+        load_settings()
+
+
+def test_ssl_certfile_needs_a_key_file_or_a_key_inside(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     cert = tmp_path / "cert.pem"
-    cert.write_text("x")
+    cert.write_text("-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n")
     monkeypatch.setenv("PYWRY_SERVER__SSL_CERTFILE", str(cert))
-    with pytest.raises(ConfigurationError, match="PYWRY_SERVER__SSL_KEYFILE"):
+    with pytest.raises(
+        ConfigurationError, match=r"holds no private key.*PYWRY_SERVER__SSL_KEYFILE"
+    ):
         load_settings()
     key = tmp_path / "key.pem"
     key.write_text("x")
     monkeypatch.setenv("PYWRY_SERVER__SSL_KEYFILE", str(key))
     assert load_settings().server.ssl_keyfile == str(key)
+
+
+def test_ssl_combined_pem_needs_no_key_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    combined = tmp_path / "combined.pem"
+    combined.write_text(
+        "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n"
+        "-----BEGIN PRIVATE KEY-----\ny\n-----END PRIVATE KEY-----\n"
+    )
+    monkeypatch.setenv("PYWRY_SERVER__SSL_CERTFILE", str(combined))
+    server = load_settings().server
+    assert (server.ssl_certfile, server.ssl_keyfile) == (str(combined), None)
+
+
+def test_ssl_keyfile_alone_is_refused(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    key = tmp_path / "key.pem"
+    key.write_text("x")
+    monkeypatch.setenv("PYWRY_SERVER__SSL_KEYFILE", str(key))
+    with pytest.raises(ConfigurationError, match="PYWRY_SERVER__SSL_CERTFILE is not"):
+        load_settings()
 
 
 def test_config_file_priority_and_env_wins(

@@ -144,6 +144,16 @@ def test_doctor_reports_every_problem_with_its_fix(tmp_path: Path) -> None:
     assert all(f["fix"] for f in found.values() if f["status"] == "error")
 
 
+def test_doctor_accepts_a_combined_pem_without_a_key_file(tmp_path: Path) -> None:
+    cert, key = _tls_pair(tmp_path, "combined")
+    combined = tmp_path / "combined.pem"
+    combined.write_text(cert.read_text() + key.read_text())
+    result = _invoke("doctor", "--json", "--port", "0", "--ssl-certfile", str(combined))
+    assert result.exit_code == 0, result.output
+    found = {f["topic"]: f for f in json.loads(result.output)["findings"]}
+    assert found["tls"]["status"] == "ok" and "match" in found["tls"]["message"]
+
+
 def test_doctor_passes_a_good_setup_and_names_unreachable_redis(tmp_path: Path) -> None:
     cert, key = _tls_pair(tmp_path, "good")
     good = _invoke("doctor", "--port", "0", "--ssl-certfile", str(cert), "--ssl-keyfile", str(key))

@@ -15,6 +15,7 @@ import contextvars
 import functools
 import inspect
 import logging
+import time
 import weakref
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor
@@ -22,11 +23,20 @@ from typing import Any
 
 from pywry._threads import CallbackThreads
 
-__all__ = ["MAX_ARITY", "Callback", "accepted_arity", "invoke_all", "run_callback"]
+__all__ = [
+    "MAX_ARITY",
+    "Callback",
+    "CallbackObserver",
+    "accepted_arity",
+    "invoke_all",
+    "run_callback",
+]
 
 logger = logging.getLogger("pywry.callbacks")
 
 Callback = Callable[..., Any]
+#: Told ``(seconds, ok)`` after each callback ran (the server's metrics).
+CallbackObserver = Callable[[float, bool], None]
 #: ``(data, event_type, label, ctx)``
 MAX_ARITY = 4
 
@@ -84,8 +94,23 @@ async def run_callback(
     *,
     executor: Executor | None = None,
     ctx: Any = None,
+    observe: CallbackObserver | None = None,
 ) -> bool:
-    """Call ``fn`` with as many arguments as it takes; ``True`` if it did not raise."""
+    """Call ``fn`` with as many arguments as it takes; ``True`` if it did not raise.
+
+    ``observe``, if given, is told how long the call took and whether it raised.
+    """
+    if observe is None:
+        return await _run(fn, data, event_type, label, executor, ctx)
+    started = time.perf_counter()
+    ok = await _run(fn, data, event_type, label, executor, ctx)
+    observe(time.perf_counter() - started, ok)
+    return ok
+
+
+async def _run(
+    fn: Callback, data: Any, event_type: str, label: str, executor: Executor | None, ctx: Any
+) -> bool:
     arity, is_async = _shape(fn)
     args = (data, event_type, label, ctx)[:arity]
     try:
@@ -114,10 +139,13 @@ async def invoke_all(
     *,
     executor: Executor | None = None,
     ctx: Any = None,
+    observe: CallbackObserver | None = None,
 ) -> int:
     """Run every callback in order; returns how many raised."""
     failures = 0
     for fn in callbacks:
-        ok = await run_callback(fn, data, event_type, label, executor=executor, ctx=ctx)
+        ok = await run_callback(
+            fn, data, event_type, label, executor=executor, ctx=ctx, observe=observe
+        )
         failures += 0 if ok else 1
     return failures

@@ -72,6 +72,7 @@ __all__ = [
 ENV_PREFIX = "PYWRY_"
 ENV_DELIMITER = "__"
 LogLevel = Literal["critical", "error", "warning", "info", "debug", "trace"]
+LogFormat = Literal["text", "json"]
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -194,8 +195,15 @@ class ServerSettings(_Section, WorkerStartSettings):
     """Browser events one socket may send at once; over the budget: error rate_limited."""
     ws_per_message_deflate: bool = False
     """Offer permessage-deflate on WebSockets (its inflated size is capped too)."""
+    # -- operations (docs/operations.md) ------------------------------------------------
+    log_format: LogFormat = "text"
+    """Log lines as text, or as one JSON object each (with request and connection ids)."""
+    metrics_enabled: bool = False
+    """Serve Prometheus metrics at /metrics (every scrape counts all workers)."""
+    metrics_token: SecretStr | None = None
+    """Authorization: Bearer <token> required on /metrics (required when auth is on)."""
 
-    @field_validator("log_level", mode="before")
+    @field_validator("log_level", "log_format", mode="before")
     @classmethod
     def _lower_level(cls, value: Any) -> Any:
         return value.strip().lower() if isinstance(value, str) else value
@@ -215,7 +223,7 @@ class ServerSettings(_Section, WorkerStartSettings):
     def _ancestors(cls, value: list[str]) -> list[str]:
         return frame_ancestor_sources(value)
 
-    @field_validator("readyz_token")
+    @field_validator("readyz_token", "metrics_token")
     @classmethod
     def _token(cls, value: SecretStr | None) -> SecretStr | None:
         if value is None or value.get_secret_value() == "":
@@ -244,17 +252,24 @@ class ServerSettings(_Section, WorkerStartSettings):
 
     @model_validator(mode="after")
     def _ssl_pair(self) -> ServerSettings:
-        if bool(self.ssl_certfile) != bool(self.ssl_keyfile):
-            have, missing = (
-                ("ssl_certfile", "ssl_keyfile")
-                if self.ssl_certfile
-                else ("ssl_keyfile", "ssl_certfile")
-            )
+        cert, key = env_var_for("server", "ssl_certfile"), env_var_for("server", "ssl_keyfile")
+        if self.ssl_keyfile and not self.ssl_certfile:
+            raise ValueError(f"{key} is set but {cert} is not; HTTPS needs the certificate too")
+        if self.ssl_certfile and not self.ssl_keyfile and not _holds_private_key(self.ssl_certfile):
             raise ValueError(
-                f"{env_var_for('server', have)} is set but {env_var_for('server', missing)} "
-                "is not; HTTPS needs both the certificate and its private key"
+                f"{cert}={self.ssl_certfile!r} holds no private key and {key} is not set; "
+                f"set {key} to the certificate's key, or give one PEM file holding both"
             )
         return self
+
+
+def _holds_private_key(path: str) -> bool:
+    """Whether a PEM file has a private key block (a combined certificate and key)."""
+    try:
+        text = Path(path).read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return True  # unreadable: left to the TLS set-up (and pywry doctor), which names why
+    return re.search(r"-----BEGIN (?:[A-Z]+ )*PRIVATE KEY-----", text) is not None
 
 
 class DeploySettings(_Section, HeartbeatSettings):
@@ -440,11 +455,21 @@ class PyWrySettings(BaseSettings):
         return init_settings, env_settings, files
 
 
+def _is_secret(loc: tuple[str, ...]) -> bool:
+    """Whether ``(section, field)`` is a :class:`SecretStr` setting of PyWry's own."""
+    section = PyWrySettings.model_fields.get(loc[0]) if len(loc) == 2 else None
+    fields = getattr(section.annotation, "model_fields", {}) if section else {}
+    field = fields.get(loc[1])
+    return field is not None and "SecretStr" in str(field.annotation)
+
+
 def _describe(error: Any, files: _FileSource | None) -> str:
     loc = tuple(str(part) for part in error["loc"] if not isinstance(part, int))[:2]
     message = str(error["msg"]).removeprefix("Value error, ")
     value = error.get("input")
     shown = "" if isinstance(value, dict) or value is None else f"={value!r}"
+    if shown and _is_secret(loc):
+        shown = "=********"  # a rejected token or password is still a secret
     where = env_var_for(*loc) if loc else "settings"
     origin = files.origins.get(loc) if files else None
     env_set = where in {name.upper() for name in os.environ}

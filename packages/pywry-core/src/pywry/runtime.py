@@ -21,6 +21,7 @@ from pywry.context import Viewer, ViewerState
 from pywry.errors import OutboxFullError, ViewerStateError, WidgetNotFoundError
 
 if TYPE_CHECKING:
+    from pywry.callbacks import CallbackObserver
     from pywry.state.records import WidgetRecord
 
 __all__ = ["LocalWidget", "Runtime", "Sink", "current_runtime"]
@@ -113,6 +114,8 @@ class Runtime:
         self._queued = 0  # jobs in the outbox (bounded by OUTBOX_LIMIT)
         self._room = threading.Condition()
         self.executor = CallbackThreads()
+        #: Told ``(seconds, ok)`` after each callback (set by a server that counts them).
+        self.callback_observer: CallbackObserver | None = None
         #: One state object per viewer while callbacks of that viewer run here.
         self._viewer_states: weakref.WeakValueDictionary[str, ViewerState] = (
             weakref.WeakValueDictionary()

@@ -16,6 +16,7 @@ from pywry.errors import BackendError, BackendUnavailableError, WidgetNotFoundEr
 from pywry.state import get_worker_id
 from pywry.widgets.page import widget_page
 
+from pywry_server._metrics_dir import forget_worker
 from pywry_server.apidocs import add_api_docs
 from pywry_server.assets import serve_asset
 from pywry_server.auth import (
@@ -29,6 +30,10 @@ from pywry_server.data import serve_widget_data
 from pywry_server.headers import SecurityHeadersMiddleware
 from pywry_server.health import add_health_routes
 from pywry_server.limits import SocketLimit, quiet_client_tracebacks
+from pywry_server.logs import RequestIds, apply_log_format
+from pywry_server.metrics import Metrics
+from pywry_server.metrics_http import HttpMetrics, add_metrics_route
+from pywry_server.timed_backend import timed_backend
 from pywry_server.viewers import AnonymousSessionMiddleware
 from pywry_server.worker import Worker
 from pywry_server.ws import widget_socket
@@ -59,6 +64,8 @@ def create_app(
     to this process's (:func:`pywry.state.get_worker_id`); tests that run several
     workers in one process give each app its own.
     """
+    apply_log_format(settings.server)
+    metrics = Metrics.from_settings(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -73,12 +80,15 @@ def create_app(
         async with asyncio.TaskGroup() as group:
             worker = Worker.compose(
                 settings,
-                backend,
+                timed_backend(backend, metrics),
                 runtime,
                 worker_id or get_worker_id(),
                 group,
                 sweep_sessions=sweep,
+                metrics=metrics,
             )
+            if metrics.enabled:
+                runtime.callback_observer = metrics.observe_callback
             app.state.pywry = worker
             try:
                 await _open(worker)
@@ -87,6 +97,9 @@ def create_app(
                 try:
                     await worker.stop()
                 finally:
+                    runtime.callback_observer = None
+                    if metrics.enabled:
+                        forget_worker()
                     await backend.aclose()
 
     # API docs are off by default (apidocs.py); FastAPI's own would be public.
@@ -110,9 +123,13 @@ def create_app(
         allow_eval=settings.server.csp_allow_eval,
     )
     app.add_middleware(SocketLimit, max_sockets=settings.server.limit_concurrency)
+    if metrics.enabled:  # around all the others: it sees every answer and the route chosen
+        app.add_middleware(HttpMetrics, metrics=metrics)
+    app.add_middleware(RequestIds)  # outermost: every line about a request has its id
     quiet_client_tracebacks()
     _add_routes(app, settings.server.widget_prefix, auth=settings.deploy.auth_enabled)
     add_health_routes(app, settings.server.readyz_token)
+    add_metrics_route(app, settings, metrics)
     if settings.server.api_docs:
         add_api_docs(
             app, auth=settings.deploy.auth_enabled, frame_ancestors=settings.server.frame_ancestors

@@ -35,6 +35,7 @@ from starlette.websockets import WebSocket, WebSocketState
 from pywry_server.codes import CloseCode
 from pywry_server.limits import EventRate
 from pywry_server.mailbox import Envelope, Mailbox, MailboxFull
+from pywry_server.metrics import NO_METRICS, Metrics
 
 if TYPE_CHECKING:
     from pywry_server.messages import ViewerRef
@@ -121,13 +122,15 @@ class Connection:
         client_id: str,
         log: EventLog,
         *,
+        connection_id: str | None = None,
         queue_size: int = 1000,
         send_timeout: float = 10.0,
+        metrics: Metrics = NO_METRICS,
     ) -> None:
         self.websocket = websocket
         self.label = label
         self.client_id = client_id
-        self.connection_id = secrets.token_hex(8)
+        self.connection_id = connection_id or secrets.token_hex(8)
         #: The user session the socket opened with (auth enabled), else ``None``.
         self.session_id: str | None = None
         #: The viewer (page load) this socket speaks for, once it said hello.
@@ -144,6 +147,8 @@ class Connection:
         self._sending_since: float | None = None
         self._writer: asyncio.Task[Any] | None = None
         self._streams: dict[str, _Stream] = {"seq": _Stream(label, "seq")}
+        self._metrics = metrics
+        self._frames_sent = metrics.frames_sent
 
     @staticmethod
     def new_client_id() -> str:
@@ -198,6 +203,7 @@ class Connection:
                 self.connection_id,
                 self.label,
                 len(self._queue),
+                extra=self._log_ids(),
             )
             self._abandon()
             return False
@@ -205,6 +211,7 @@ class Connection:
 
     def _abandon(self) -> None:
         """Stop delivering now; the writer closes the socket with ``TOO_SLOW``."""
+        self._metrics.slow_closes.inc()
         self._closing = (CloseCode.TOO_SLOW, "too slow")
         self.state = ConnectionState.CLOSED
         self._queue.replace_all(_Close(*self._closing))  # wakes the writer
@@ -223,7 +230,9 @@ class Connection:
             self.connection_id,
             self.label,
             now - since,
+            extra=self._log_ids(),
         )
+        self._metrics.slow_closes.inc()
         self._closing = (CloseCode.TOO_SLOW, "too slow")
         self.state = ConnectionState.CLOSED
         self._writer.cancel()
@@ -310,6 +319,7 @@ class Connection:
 
     async def _restart(self, stream: _Stream) -> None:
         logger.info("Log %r was reset; replaying it to %s", stream.log_id, self.client_id)
+        self._metrics.resets.inc()
         stream.last_sent = 0
         await self._send_reset(stream)
         await self._fill(stream)
@@ -345,7 +355,12 @@ class Connection:
             return False
         finally:
             self._sending_since = None
+        self._frames_sent.inc()
         return True
+
+    def _log_ids(self) -> dict[str, str | None]:
+        """For lines logged from other tasks than the socket's own (``logs.py``)."""
+        return {"connection_id": self.connection_id, "viewer_id": self.viewer_id}
 
     def is_open_or_starting(self) -> bool:
         return self.state is not ConnectionState.CLOSED

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from typing import TYPE_CHECKING
 
 from pywry._retry import backoff
@@ -18,6 +19,7 @@ from pywry_server.delivery import deliver_here
 from pywry_server.messages import (
     WIDGETS_CHANNEL,
     BusMessage,
+    Closed,
     Direct,
     Dispatch,
     parse_bus_message,
@@ -28,6 +30,7 @@ if TYPE_CHECKING:
     from pywry.state.base import EventBus, Subscription
 
     from pywry_server.dispatch import Dispatcher
+    from pywry_server.metrics import Metrics
     from pywry_server.sockets import SocketRegistry
 
 __all__ = ["BusListener"]
@@ -39,9 +42,16 @@ class BusListener:
     """Subscribes to ``widgets`` and this worker's channel; hands messages on."""
 
     def __init__(
-        self, bus: EventBus, worker_id: str, sockets: SocketRegistry, dispatcher: Dispatcher
+        self,
+        bus: EventBus,
+        worker_id: str,
+        sockets: SocketRegistry,
+        dispatcher: Dispatcher,
+        metrics: Metrics,
     ) -> None:
         self._bus = bus
+        #: Publish-to-arrival seconds of other workers' deliveries (metrics on only).
+        self._lag = metrics.bus_lag if metrics.enabled else None
         self._worker_id = worker_id
         self._channels = (WIDGETS_CHANNEL, worker_channel(worker_id))
         self._sockets = sockets
@@ -99,4 +109,7 @@ class BusListener:
             if target is not None and target.label == message.label:
                 target.send(message.message)
         elif message.sender != self._worker_id:  # a worker delivers its own before publishing
+            lag = self._lag
+            if lag is not None and not isinstance(message, Closed) and message.sent_at:
+                lag.observe(max(0.0, time.time() - message.sent_at))
             deliver_here(self._sockets, message)

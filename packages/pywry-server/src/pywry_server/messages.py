@@ -73,12 +73,15 @@ class Deliver(_Announcement):
     kind: Literal["deliver"] = "deliver"
     label: str
     message: dict[str, Any]
+    #: Wall-clock time of the publish (set when metrics are on: the bus lag).
+    sent_at: float | None = None
 
 
 class DeliverToViewer(_Announcement):
     kind: Literal["viewer"] = "viewer"
     viewer: str
     message: dict[str, Any]
+    sent_at: float | None = None
 
 
 class Dispatch(_Message):

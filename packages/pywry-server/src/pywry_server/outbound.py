@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import TYPE_CHECKING, Any
 
 from pywry._retry import backoff
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from pywry.state.base import StateBackend
     from pywry.state.records import WidgetRecord
 
+    from pywry_server.metrics import Metrics
     from pywry_server.sockets import SocketRegistry
     from pywry_server.viewers import ViewerDirectory
 
@@ -53,6 +55,7 @@ class Outbound:
         sockets: SocketRegistry,
         viewers: ViewerDirectory,
         worker_id: str,
+        metrics: Metrics,
     ) -> None:
         self.loop = asyncio.get_running_loop()
         self.worker_id = worker_id
@@ -66,6 +69,8 @@ class Outbound:
         self._stopping = False
         #: Whether other processes share the backend (and so need the bus at all).
         self._shared = Capability.SHARED in backend.capabilities
+        self._metrics = metrics
+        self._stamp = metrics.enabled  # put the publish time on deliveries (bus lag)
 
     def stop_retrying(self) -> None:
         """Shutdown: emits waiting for the backend give up instead of retrying."""
@@ -81,7 +86,10 @@ class Outbound:
         """
         message: Message = {"type": "event", "event": event, "data": data}
         seq = await self._append_retrying(label, message)
-        deliver = Deliver(label=label, message={**message, "seq": seq}, sender=self.worker_id)
+        self._metrics.events_out_widget.inc()
+        deliver = Deliver(
+            label=label, message={**message, "seq": seq}, sender=self.worker_id, sent_at=self._now()
+        )
         try:
             await self._announce(deliver)
         except BackendUnavailableError as exc:
@@ -97,11 +105,13 @@ class Outbound:
         message: Message = {"type": "event", "event": event, "data": data, "label": label}
         log_id = viewer_log(viewer_id)
         seq = await self._append_retrying(log_id, message)
+        self._metrics.events_out_viewer.inc()
         logged = {**message, "seq": seq}
+        deliver = DeliverToViewer(
+            viewer=viewer_id, message=logged, sender=self.worker_id, sent_at=self._now()
+        )
         try:
-            await self._announce(
-                DeliverToViewer(viewer=viewer_id, message=logged, sender=self.worker_id)
-            )
+            await self._announce(deliver)
         except BackendUnavailableError as exc:
             logger.info(
                 "Viewer event %s #%d logged, bus down (%s): upkeep sends it", event, seq, exc
@@ -158,6 +168,10 @@ class Outbound:
         await self._backend.widgets.remove(label)
         await self._backend.connections.clear_owner(label)
         await self._announce(Closed(label=label, reason=reason, sender=self.worker_id))
+
+    def _now(self) -> float | None:
+        """The publish time a delivery carries when metrics are on (the bus lag)."""
+        return time.time() if self._stamp else None
 
     async def _announce(self, message: Announcement) -> None:
         """Hand ``message`` to this worker's sockets, then to the other workers'."""

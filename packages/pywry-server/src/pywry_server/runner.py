@@ -15,7 +15,6 @@ multiprocessing's ``spawn``. Two things are arranged around it:
 from __future__ import annotations
 
 import contextlib
-import copy
 import os
 import sys
 import tempfile
@@ -29,7 +28,9 @@ from pywry._startup import REPORT_ENV, check_workers, forget_server_up, probe_ba
 from pywry.config import env_var_for
 from pywry.errors import ConfigurationError
 from pywry.registry import load_state_backend
-from uvicorn.config import LOGGING_CONFIG
+
+from pywry_server._metrics_dir import shared_metrics_dir
+from pywry_server.logs import log_config
 
 if TYPE_CHECKING:
     from pywry.config import PyWrySettings
@@ -45,18 +46,12 @@ def uvicorn_options(settings: PyWrySettings) -> dict[str, Any]:
     """Keyword arguments for ``uvicorn.run`` from the server settings."""
     server = settings.server
     password = server.ssl_keyfile_password
-    log_config = copy.deepcopy(LOGGING_CONFIG)
-    log_config["loggers"]["pywry"] = {
-        "handlers": ["default"],
-        "level": server.log_level.upper() if server.log_level != "trace" else "DEBUG",
-        "propagate": False,
-    }
     return {
         "host": server.host,
         "port": server.port,
         "workers": server.workers,
         "log_level": server.log_level,
-        "log_config": log_config,
+        "log_config": log_config(server),
         "access_log": server.access_log,
         "reload": server.reload,
         "timeout_keep_alive": server.timeout_keep_alive,
@@ -161,9 +156,12 @@ def _worker_reports() -> Iterator[Path]:
         Path(name).unlink(missing_ok=True)
 
 
-def _supervised(target: str, options: dict[str, Any]) -> None:
-    """``uvicorn.run`` with workers or reload; :class:`WorkersFailed` if a worker failed."""
-    with _worker_reports() as report, _hidden_main():
+def _supervised(target: str, options: dict[str, Any], *, metrics: bool) -> None:
+    """``uvicorn.run`` with workers or reload; :class:`WorkersFailed` if a worker failed.
+
+    With ``metrics`` the workers share one metrics directory (:mod:`._metrics_dir`).
+    """
+    with _worker_reports() as report, _hidden_main(), shared_metrics_dir(metrics):
         try:
             uvicorn.run(target, **options)
         finally:
@@ -183,9 +181,10 @@ def run(app: Any, *, settings: PyWrySettings) -> None:
     check_backend(settings)
     options = uvicorn_options(settings)
     supervised = settings.server.workers > 1 or settings.server.reload
+    metrics = settings.server.metrics_enabled
     if isinstance(app, str):
         if supervised:
-            _supervised(app, options)
+            _supervised(app, options, metrics=metrics)
         else:
             uvicorn.run(app, **options)
         return
@@ -195,6 +194,6 @@ def run(app: Any, *, settings: PyWrySettings) -> None:
             options["app_dir"] = app_dir
             if options["reload"]:
                 options["reload_dirs"] = [app_dir]
-        _supervised(target, options)
+        _supervised(target, options, metrics=metrics)
         return
     uvicorn.run(app, **options)

@@ -29,6 +29,7 @@ from pywry_server.codes import CloseCode
 from pywry_server.dispatch import Dispatcher
 from pywry_server.inbound import InboundRouter
 from pywry_server.listener import BusListener
+from pywry_server.metrics import NO_METRICS, Metrics
 from pywry_server.outbound import Outbound
 from pywry_server.sockets import SocketRegistry
 from pywry_server.tasks import TaskSet
@@ -62,6 +63,7 @@ class Worker:
     listener: BusListener
     upkeep: Upkeep
     tasks: TaskSet
+    metrics: Metrics
     #: Why this worker has not joined the backend yet; ``None`` once it has.
     waiting: str | None = "starting"
 
@@ -75,6 +77,7 @@ class Worker:
         group: asyncio.TaskGroup,
         *,
         sweep_sessions: Callable[[SocketRegistry], Awaitable[None]] | None = None,
+        metrics: Metrics = NO_METRICS,
     ) -> Worker:
         """Build every part and wire them (nothing runs until :meth:`start`)."""
         deploy = settings.deploy
@@ -83,7 +86,7 @@ class Worker:
         availability = Availability(runtime, backend, worker_id)
         dispatcher = Dispatcher(runtime, tasks, max_running=settings.server.max_running_callbacks)
         viewers = ViewerDirectory(backend.sessions, ttl=deploy.session_ttl)
-        outbound = Outbound(settings, backend, sockets, viewers, worker_id)
+        outbound = Outbound(settings, backend, sockets, viewers, worker_id, metrics)
         sweep = None if sweep_sessions is None else (lambda: sweep_sessions(sockets))
         return cls(
             settings=settings,
@@ -95,7 +98,7 @@ class Worker:
             inbound=InboundRouter(backend, dispatcher, dedupe_ttl=2 * deploy.connection_ttl),
             outbound=outbound,
             viewers=viewers,
-            listener=BusListener(backend.events, worker_id, sockets, dispatcher),
+            listener=BusListener(backend.events, worker_id, sockets, dispatcher, metrics),
             upkeep=Upkeep(
                 backend=backend,
                 runtime=runtime,
@@ -108,6 +111,7 @@ class Worker:
                 sweep_sessions=sweep,
             ),
             tasks=tasks,
+            metrics=metrics,
         )
 
     @property

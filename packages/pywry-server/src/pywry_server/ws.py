@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import re
+import secrets
 from typing import TYPE_CHECKING
 
 from pywry.errors import BackendError, BackendUnavailableError
@@ -20,6 +21,7 @@ from pywry_server.codes import CloseCode, ErrorCode
 from pywry_server.connection import Connection
 from pywry_server.dispatch import WorkerBusy
 from pywry_server.limits import EventRate, clip
+from pywry_server.logs import bind_socket, bind_viewer
 from pywry_server.origins import origin_allowed
 from pywry_server.protocol import Event, Hello, Ping, ProtocolError, parse_frame
 from pywry_server.replay import plan_stream
@@ -44,6 +46,8 @@ async def widget_socket(websocket: WebSocket, label: str) -> None:
     worker: Worker = websocket.app.state.pywry
     server = worker.settings.server
     origin = websocket.headers.get("origin")
+    connection_id = secrets.token_hex(8)
+    bind_socket(connection_id)  # lines about this socket (uvicorn's "accepted" too) carry it
     await websocket.accept()  # then refuse with a close code: a refused handshake is a bare 1006
     if not origin_allowed(origin, websocket.headers.get("host"), server.cors_origins):
         logger.warning("Refused WebSocket from origin %s", clip(origin))
@@ -83,8 +87,10 @@ async def widget_socket(websocket: WebSocket, label: str) -> None:
         label,
         client_id,
         worker.backend.events,
+        connection_id=connection_id,
         queue_size=server.socket_queue_size,
         send_timeout=server.send_timeout,
+        metrics=worker.metrics,
     )
     connection.session_id = session_id
     connection.event_rate = EventRate(server.event_rate, server.event_burst)
@@ -100,6 +106,9 @@ async def _run(
     ``browser`` is the session the page's viewer is bound to, ``user`` who is logged in.
     """
     name = connection.connection_id
+    metrics = worker.metrics
+    metrics.sockets_opened.inc()
+    metrics.sockets_open.inc()
     try:
         async with asyncio.TaskGroup() as group:
             writer = group.create_task(connection.run_writer(), name=f"pywry-writer:{name}")
@@ -115,6 +124,7 @@ async def _run(
                     await asyncio.wait_for(asyncio.shield(writer), _FLUSH_TIMEOUT)
                 writer.cancel()
     finally:
+        metrics.sockets_open.dec()
         await worker.sockets.remove(connection)
 
 
@@ -171,6 +181,8 @@ async def _serve(
     worker: Worker, connection: Connection, max_bytes: int, browser: str, user: str | None
 ) -> None:
     hello, pending = await _first_frame(connection, max_bytes)
+    if hello.last_seq is not None or hello.viewer is not None:
+        worker.metrics.reconnects.inc()
     viewer_seq = hello.viewer_seq
     if hello.viewer is None:
         connection.viewer, viewer_seq = await worker.viewers.open(browser, user), None
@@ -183,11 +195,17 @@ async def _serve(
             connection.close(CloseCode.FORBIDDEN, ErrorCode.FORBIDDEN_VIEWER)
             return
     viewer_id = connection.viewer.viewer_id
+    bind_viewer(viewer_id)
     connection.follow("vseq", viewer_log(viewer_id))
     await worker.sockets.add(connection)
     log = worker.backend.events
     current, start = await plan_stream(log, connection.label, hello.last_seq)
     viewer_current, viewer_start = await plan_stream(log, viewer_log(viewer_id), viewer_seq)
+    for planned in (start, viewer_start):
+        if planned.reset:
+            worker.metrics.resets.inc()
+        elif planned.missed:
+            worker.metrics.replays.inc()
     connection.send(
         {
             "type": "welcome",
@@ -230,6 +248,7 @@ async def _handle(worker: Worker, connection: Connection, text: str | None, max_
     elif isinstance(frame, Hello):
         _error(connection, ProtocolError(ErrorCode.BAD_MESSAGE, "'hello' is only valid first"))
     elif isinstance(frame, Event):
+        worker.metrics.events_in.inc()
         try:
             if not await session_still_valid(worker, connection):
                 close_unauthorized(connection)

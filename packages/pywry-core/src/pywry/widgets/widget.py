@@ -145,7 +145,13 @@ class Widget:
         with viewer_scope(ctx):
             await self._toolbar_session.receive(event, data, origin=origin)
             await invoke_all(
-                callbacks, data, event, self._label, executor=self._runtime.executor, ctx=ctx
+                callbacks,
+                data,
+                event,
+                self._label,
+                executor=self._runtime.executor,
+                ctx=ctx,
+                observe=self._runtime.callback_observer,
             )
         changed = None if ctx is None else ctx.changed_state
         if ctx is not None and changed is not None:
