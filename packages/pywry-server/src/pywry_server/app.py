@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
@@ -15,6 +15,8 @@ from pywry._startup import server_was_up
 from pywry.errors import BackendError, BackendUnavailableError, WidgetNotFoundError
 from pywry.state import get_worker_id
 from pywry.widgets.page import widget_page
+from starlette.routing import Match, Route
+from starlette.types import Scope
 
 from pywry_server._metrics_dir import forget_worker
 from pywry_server.apidocs import add_api_docs
@@ -178,7 +180,7 @@ def _add_routes(app: FastAPI, prefix: str, *, auth: bool) -> None:
 
     # With auth enabled the session is checked before the label: 401, never a 404 hint.
     guard = [Depends(require_session)] if auth else []
-    app.add_route(f"{prefix}/{{label}}", page, methods=["GET"], include_in_schema=False)
+    app.router.routes.append(_PlainRoute(f"{prefix}/{{label}}", page, methods=["GET"]))
     app.add_api_route(
         f"{prefix}/{{label}}/data",
         data,
@@ -188,6 +190,21 @@ def _add_routes(app: FastAPI, prefix: str, *, auth: bool) -> None:
     )
     app.add_api_websocket_route(f"{prefix}/{{label}}/ws", widget_socket)
     app.add_api_route("/pywry/assets/{filename}", asset, methods=["GET"], include_in_schema=False)
+
+
+class _PlainRoute(Route):
+    """A Starlette route that names itself in the scope as FastAPI's do (metrics label it)."""
+
+    def __init__(
+        self, path: str, endpoint: Callable[[Request], Awaitable[Response]], *, methods: list[str]
+    ) -> None:
+        super().__init__(path, endpoint, methods=methods, include_in_schema=False)
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        match, child = super().matches(scope)
+        if match is not Match.NONE:
+            child["route"] = self
+        return match, child
 
 
 def _add_error_handlers(app: FastAPI) -> None:
