@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from pywry._retry import backoff
 from pywry.errors import BackendUnavailableError
-from pywry.state.base import Capability
+from pywry.state.base import Announce, Capability
 
 from pywry_server.delivery import Announcement, deliver_here
 from pywry_server.messages import (
@@ -77,45 +77,34 @@ class Outbound:
         self._stopping = True
 
     async def emit(self, label: str, event: str, data: Any) -> None:
-        """Log the event (getting its ``seq``), then tell every worker to deliver it.
+        """Log the event (getting its ``seq``), publish it, and deliver it here.
 
         While the backend is unreachable the append is retried with back-off for up to
         ``CONNECTION_TTL`` (emits queue behind it, in order), so a blip loses nothing.
-        A failed publish after a successful append is left to upkeep, which delivers
-        logged events the bus lost.
+        A backend that cannot publish in the same round trip as the append may lose
+        the publish alone: upkeep then delivers the logged event.
         """
         message: Message = {"type": "event", "event": event, "data": data}
-        seq = await self._append_retrying(label, message)
+        wrapper = Deliver(label=label, message={}, sender=self.worker_id, sent_at=self._now())
+        seq = await self._log(label, message, wrapper)
         self._metrics.events_out_widget.inc()
-        deliver = Deliver(
-            label=label, message={**message, "seq": seq}, sender=self.worker_id, sent_at=self._now()
-        )
-        try:
-            await self._announce(deliver)
-        except BackendUnavailableError as exc:
-            logger.info("Event %s #%d logged, bus down (%s): upkeep delivers it", event, seq, exc)
+        deliver_here(self._sockets, Deliver(label=label, message={**message, "seq": seq}))
 
     async def emit_to_viewer(self, viewer_id: str, label: str, event: str, data: Any) -> None:
         """Log the event in the viewer's own log (getting its number), then deliver it.
 
-        It goes out on the bus, so the viewer's socket gets it on whichever worker holds
-        it (a page reconnecting elsewhere may briefly have two); a page that reconnects
-        later replays it from the log.
+        It reaches the viewer's sockets here and, over the bus, on whichever worker
+        holds them (a page reconnecting elsewhere may briefly have two); a page that
+        reconnects later replays it from the log.
         """
         message: Message = {"type": "event", "event": event, "data": data, "label": label}
-        log_id = viewer_log(viewer_id)
-        seq = await self._append_retrying(log_id, message)
+        wrapper = DeliverToViewer(
+            viewer=viewer_id, message={}, sender=self.worker_id, sent_at=self._now()
+        )
+        seq = await self._log(viewer_log(viewer_id), message, wrapper)
         self._metrics.events_out_viewer.inc()
         logged = {**message, "seq": seq}
-        deliver = DeliverToViewer(
-            viewer=viewer_id, message=logged, sender=self.worker_id, sent_at=self._now()
-        )
-        try:
-            await self._announce(deliver)
-        except BackendUnavailableError as exc:
-            logger.info(
-                "Viewer event %s #%d logged, bus down (%s): upkeep sends it", event, seq, exc
-            )
+        deliver_here(self._sockets, DeliverToViewer(viewer=viewer_id, message=logged))
 
     async def load_viewer_state(self, viewer_id: str) -> dict[str, Any]:
         return await self._viewers.load_state(viewer_id)
@@ -124,12 +113,23 @@ class Outbound:
         ref = ViewerRef(viewer_id=viewer.viewer_id, session_id=viewer.session_id, user=viewer.user)
         await self._viewers.save_state(ref, state)
 
-    async def _append_retrying(self, log_id: str, message: Message) -> int:
+    async def _log(self, log_id: str, message: Message, wrapper: Deliver | DeliverToViewer) -> int:
+        """Append ``message`` to ``log_id`` and publish it for the other workers (if any).
+
+        The entry goes out inside ``wrapper`` (its ``message`` field), in the same round
+        trip as the append where the backend can (:class:`~pywry.state.base.Announce`).
+        """
+        announce = Announce(WIDGETS_CHANNEL, wrapper.wire()) if self._shared else None
+        return await self._append_retrying(log_id, message, announce)
+
+    async def _append_retrying(
+        self, log_id: str, message: Message, announce: Announce | None
+    ) -> int:
         give_up = self.loop.time() + self._log_ttl
         for delay in backoff(0.1, 2.0):
             try:
                 return await self._backend.events.append(
-                    log_id, message, maxlen=self._maxlen, ttl=self._log_ttl
+                    log_id, message, maxlen=self._maxlen, ttl=self._log_ttl, announce=announce
                 )
             except BackendUnavailableError:
                 if self._stopping or self.loop.time() + delay > give_up:

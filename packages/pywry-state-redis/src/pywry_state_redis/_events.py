@@ -15,7 +15,7 @@ import json
 import logging
 import weakref
 from collections.abc import Iterable
-from typing import cast
+from typing import Any, cast
 
 from pywry.state.base import EventBus, Message, Subscription
 from redis.asyncio.client import PubSub
@@ -169,10 +169,27 @@ class RedisEvents(Role, EventBus):
             await subscription.aclose()
 
     async def _append(self, widget_id: str, message: Message, maxlen: int, ttl: float) -> int:
+        return await self._run_append(widget_id, message, [maxlen, ttl_ms(ttl)])
+
+    async def _append_announced(
+        self,
+        widget_id: str,
+        message: Message,
+        maxlen: int,
+        ttl: float,
+        channel: str,
+        before: str,
+        after: str,
+    ) -> int:
+        """Append and publish in one script: one round trip, and never one without the other."""
+        bus = self.link.keys.bus(channel)
+        return await self._run_append(widget_id, message, [maxlen, ttl_ms(ttl), bus, before, after])
+
+    async def _run_append(self, widget_id: str, message: Message, args: list[Any]) -> int:
         body = {key: value for key, value in message.items() if key != "seq"}
         text = json.dumps(body, separators=(",", ":"))
         keys = [self.link.keys.seq(widget_id), self.link.keys.log(widget_id)]
-        seq = await self.link.scripts["append"](keys=keys, args=[text, maxlen, ttl_ms(ttl)])
+        seq = await self.link.scripts["append"](keys=keys, args=[text, *args])
         return int(seq)
 
     async def _since(self, widget_id: str, after_seq: int) -> list[str]:

@@ -24,7 +24,6 @@ when the store cannot be reached.
 
 from __future__ import annotations
 
-import json
 from abc import ABC, abstractmethod
 from enum import Enum
 from types import TracebackType
@@ -33,6 +32,10 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 from pydantic import BaseModel
 
 from pywry.errors import BackendError, BackendUnavailableError
+from pywry.state._checks import check_id as _check_id
+from pywry.state._checks import check_ttl as _check_ttl
+from pywry.state.bus import Announce as Announce
+from pywry.state.bus import EventBus as EventBus
 from pywry.state.records import ConnectionRecord, SessionRecord, WidgetRecord
 from pywry.state.subscription import Message as Message
 from pywry.state.subscription import Subscription
@@ -41,6 +44,7 @@ if TYPE_CHECKING:
     from pywry.config import PyWrySettings
 
 __all__ = [
+    "Announce",
     "Capability",
     "ConnectionRouter",
     "EventBus",
@@ -55,16 +59,6 @@ __all__ = [
 _WRITE_PROBE = ConnectionRecord(
     connection_id="pywry-write-probe", widget_id="pywry-write-probe", worker_id="probe"
 )
-
-
-def _check_ttl(ttl: float) -> None:
-    if ttl <= 0:
-        raise ValueError(f"ttl must be a positive number of seconds, got {ttl!r}")
-
-
-def _check_id(kind: str, value: str) -> None:
-    if not value or not isinstance(value, str):
-        raise ValueError(f"{kind} must be a non-empty string, got {value!r}")
 
 
 class Capability(str, Enum):
@@ -250,69 +244,6 @@ class WorkerRegistry(ABC):
 
     @abstractmethod
     async def _remove(self, worker_id: str) -> bool: ...
-
-
-class EventBus(ABC):
-    """Messages between workers, a replay log per widget, and once-only claims."""
-
-    async def publish(self, channel: str, message: Message) -> None:
-        """Send ``message`` (JSON-serialisable) to every current subscriber of ``channel``."""
-        _check_id("channel", channel)
-        await self._publish(channel, json.dumps(message, separators=(",", ":")))
-
-    async def subscribe(self, *channels: str) -> Subscription:
-        """Start receiving ``channels``; messages published after this returns arrive."""
-        if not channels:
-            raise ValueError("subscribe() needs at least one channel")
-        for channel in channels:
-            _check_id("channel", channel)
-        return await self._subscribe(list(channels))
-
-    async def append(self, widget_id: str, message: Message, *, maxlen: int, ttl: float) -> int:
-        """Append to ``widget_id``'s replay log and return its sequence number.
-
-        Sequence numbers start at 1 and grow by one per append, across workers. The
-        log keeps the newest ``maxlen`` entries and expires ``ttl`` seconds after the
-        last append. The stored entry is ``message`` with ``"seq"`` added.
-        """
-        _check_id("widget_id", widget_id)
-        _check_ttl(ttl)
-        if maxlen < 1:
-            raise ValueError(f"maxlen must be at least 1, got {maxlen!r}")
-        return await self._append(widget_id, message, maxlen, ttl)
-
-    async def since(self, widget_id: str, after_seq: int) -> list[Message]:
-        """Logged entries of ``widget_id`` with ``seq > after_seq``, oldest first."""
-        return [json.loads(raw) for raw in await self._since(widget_id, after_seq)]
-
-    async def last_seq(self, widget_id: str) -> int:
-        """The newest sequence number of ``widget_id``'s log (0 if none)."""
-        return await self._last_seq(widget_id)
-
-    async def claim(self, key: str, *, ttl: float) -> bool:
-        """``True`` for the first caller (in any process) to claim ``key`` within ``ttl``."""
-        _check_id("key", key)
-        _check_ttl(ttl)
-        return await self._claim(key, ttl)
-
-    @abstractmethod
-    async def _publish(self, channel: str, text: str) -> None: ...
-
-    @abstractmethod
-    async def _subscribe(self, channels: list[str]) -> Subscription: ...
-
-    @abstractmethod
-    async def _append(self, widget_id: str, message: Message, maxlen: int, ttl: float) -> int:
-        """Assign the next seq atomically, store ``{**message, "seq": seq}`` as JSON."""
-
-    @abstractmethod
-    async def _since(self, widget_id: str, after_seq: int) -> list[str]: ...
-
-    @abstractmethod
-    async def _last_seq(self, widget_id: str) -> int: ...
-
-    @abstractmethod
-    async def _claim(self, key: str, ttl: float) -> bool: ...
 
 
 class StateBackend(ABC):

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from pywry.state.base import StateBackend, Subscription
-from pywry.testing._support import DEADLINE, uid
+from pywry.state.base import Announce, StateBackend, Subscription
+from pywry.testing._support import DEADLINE, LONG_TTL, uid
 
 __all__ = ["EventBusTests", "receive"]
 
@@ -138,3 +138,25 @@ class EventBusTests:
             await backend.events.subscribe()
         with pytest.raises(ValueError, match="channel"):
             await backend.events.subscribe(uid("channel"), "")
+
+    @pytest.mark.asyncio
+    async def test_an_announced_append_publishes_the_stored_entry(
+        self, backend: StateBackend
+    ) -> None:
+        channel, widget = uid("channel"), uid("widget")
+        wrapper = {"kind": "deliver", "label": widget, "message": {}, "sender": "w-1"}
+        async with await backend.events.subscribe(channel) as sub:
+            seqs = []
+            for i in range(3):
+                announce = Announce(channel, wrapper)
+                message = {"type": "event", "data": {"i": i, "t": "é <b>"}}
+                seqs.append(
+                    await backend.events.append(
+                        widget, message, maxlen=10, ttl=LONG_TTL, announce=announce
+                    )
+                )
+            got = await receive(sub, 3)
+        assert seqs == [1, 2, 3]
+        stored = await backend.events.since(widget, 0)
+        assert got == [(channel, {**wrapper, "message": entry}) for entry in stored]
+        assert [entry["data"]["i"] for entry in stored] == [0, 1, 2]
