@@ -55,9 +55,7 @@ class CallbackThreads(Executor):
     # -- the loop's way in --------------------------------------------------------
     def run(self, call: Callable[[], T]) -> asyncio.Future[T]:
         """Run ``call`` in a thread; the returned loop future gets its outcome."""
-        loop = asyncio.get_running_loop()
-        if self._loop is not loop:
-            self._loop = loop
+        loop = self._loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
         self._put(_Job(call, lambda outcome: self._finished_on_thread(loop, future, outcome)))
         return future
@@ -88,13 +86,8 @@ class CallbackThreads(Executor):
         future: Future[T] = Future()
 
         def finish(outcome: _Outcome) -> None:
-            if not future.set_running_or_notify_cancel():
-                return
-            raised, value = outcome
-            if raised:
-                future.set_exception(value)
-            else:
-                future.set_result(value)
+            if future.set_running_or_notify_cancel():  # False: cancelled before it ran
+                _settle(future, outcome)
 
         self._put(_Job(lambda: fn(*args, **kwargs), finish))
         return future
@@ -135,7 +128,8 @@ class CallbackThreads(Executor):
             del job, outcome  # drop references before waiting for the next job
 
 
-def _settle(future: asyncio.Future[Any], outcome: _Outcome) -> None:
+def _settle(future: asyncio.Future[Any] | Future[Any], outcome: _Outcome) -> None:
+    """Give ``future`` the outcome, unless it was cancelled meanwhile."""
     if future.cancelled():
         return
     raised, value = outcome
