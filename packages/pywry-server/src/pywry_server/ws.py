@@ -188,6 +188,10 @@ async def _serve(
         connection.viewer, viewer_seq = await worker.viewers.open(browser, user), None
     else:
         connection.viewer = await worker.viewers.resume(hello.viewer, browser)
+        if connection.viewer is None and worker.settings.server.reload:
+            # Development reload: the restarted process forgot the page's viewer. The page
+            # gets a new one and, told by ``reloadOnRestart``, loads itself again.
+            connection.viewer, viewer_seq = await worker.viewers.open(browser, user), None
         if connection.viewer is None:
             logger.warning("Refused a hello with an unknown viewer or another browser's")
             message = "This page's viewer is unknown, expired or not yours; reload the page"
@@ -215,6 +219,7 @@ async def _serve(
             "seq": current,
             "viewer": viewer_id,
             "viewerSeq": viewer_current,
+            **({"reloadOnRestart": True} if worker.settings.server.reload else {}),
         }
     )
     connection.start_delivery({"seq": start, "vseq": viewer_start})

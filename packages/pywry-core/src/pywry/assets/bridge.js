@@ -76,6 +76,11 @@
       return;
     }
     if (msg.type === 'welcome') {
+      if (msg.reloadOnRestart && api.workerId && msg.workerId !== api.workerId) {
+        // PYWRY_SERVER__RELOAD: the server restarted with new code; show it.
+        window.location.reload();
+        return;
+      }
       attempt = 0;
       if (lastSeq === null) lastSeq = msg.seq;
       if (msg.viewer && msg.viewer !== viewerId) {
