@@ -29,10 +29,7 @@ installed; a backend gets its own typed model with :meth:`DeploySettings.backend
 
 from __future__ import annotations
 
-import json
 import os
-import re
-import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self, TypeVar
 
@@ -54,7 +51,9 @@ from pydantic_settings import (
 )
 
 from pywry._backend_settings import backend_settings_models, read_backend_settings
+from pywry._config_files import FileSource, config_files, file_origins
 from pywry._lifecycle_settings import HeartbeatSettings, WorkerStartSettings
+from pywry._setting_values import frame_ancestor_sources, holds_private_key, split_list
 from pywry.errors import ConfigurationError
 
 __all__ = [
@@ -79,48 +78,6 @@ M = TypeVar("M", bound=BaseModel)
 def env_var_for(*loc: str | int) -> str:
     """The environment variable of a setting: ``env_var_for("server", "port")``."""
     return ENV_PREFIX + ENV_DELIMITER.join(str(part).upper() for part in loc)
-
-
-def _split_list(value: Any) -> Any:
-    """Accept a JSON list or a comma-separated string for list settings."""
-    if not isinstance(value, str):
-        return value
-    text = value.strip()
-    if text.startswith("["):
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"not a valid JSON list: {exc.msg}") from exc
-    return [part.strip() for part in text.split(",") if part.strip()]
-
-
-_KEYWORD_SOURCES = {"none": "'none'", "self": "'self'"}
-_ORIGIN_SOURCE = re.compile(r"^https?://(\*\.)?[a-z0-9.\-]+(:\d{1,5})?$")
-
-
-def frame_ancestor_sources(values: list[str]) -> list[str]:
-    """CSP ``frame-ancestors`` sources: ``'none'`` alone, or ``'self'`` and origins.
-
-    Keywords may be given with or without quotes (``self`` or ``'self'``); origins are
-    ``http(s)://host[:port]`` (``https://*.example.com`` allowed), lower-cased.
-    """
-    out: list[str] = []
-    for raw in values:
-        text = str(raw).strip().lower().rstrip("/")
-        keyword = _KEYWORD_SOURCES.get(text.strip("'"))
-        if keyword is None and not _ORIGIN_SOURCE.match(text):
-            raise ValueError(
-                f"{raw!r} is not a frame ancestor; expected 'none', 'self' or an origin "
-                "such as https://portal.example.com"
-            )
-        source = keyword or text
-        if source not in out:
-            out.append(source)
-    if not out:
-        raise ValueError("must list at least one source; use 'none' to forbid framing")
-    if "'none'" in out and len(out) > 1:
-        raise ValueError("'none' cannot be combined with other sources")
-    return out
 
 
 class _Section(BaseModel):
@@ -211,12 +168,12 @@ class ServerSettings(_Section, WorkerStartSettings):
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _origins(cls, value: Any) -> Any:
-        return _split_list(value)
+        return split_list(value)
 
     @field_validator("frame_ancestors", mode="before")
     @classmethod
     def _ancestors_list(cls, value: Any) -> Any:
-        return _split_list(value)
+        return split_list(value)
 
     @field_validator("frame_ancestors")
     @classmethod
@@ -255,21 +212,12 @@ class ServerSettings(_Section, WorkerStartSettings):
         cert, key = env_var_for("server", "ssl_certfile"), env_var_for("server", "ssl_keyfile")
         if self.ssl_keyfile and not self.ssl_certfile:
             raise ValueError(f"{key} is set but {cert} is not; HTTPS needs the certificate too")
-        if self.ssl_certfile and not self.ssl_keyfile and not _holds_private_key(self.ssl_certfile):
+        if self.ssl_certfile and not self.ssl_keyfile and not holds_private_key(self.ssl_certfile):
             raise ValueError(
                 f"{cert}={self.ssl_certfile!r} holds no private key and {key} is not set; "
                 f"set {key} to the certificate's key, or give one PEM file holding both"
             )
         return self
-
-
-def _holds_private_key(path: str) -> bool:
-    """Whether a PEM file has a private key block (a combined certificate and key)."""
-    try:
-        text = Path(path).read_text(encoding="ascii", errors="replace")
-    except OSError:
-        return True  # unreadable: left to the TLS set-up (and pywry doctor), which names why
-    return re.search(r"-----BEGIN (?:[A-Z]+ )*PRIVATE KEY-----", text) is not None
 
 
 class DeploySettings(_Section, HeartbeatSettings):
@@ -346,85 +294,7 @@ class DeploySettings(_Section, HeartbeatSettings):
         return found
 
 
-def config_files(cwd: Path | None = None) -> list[tuple[Path, tuple[str, ...]]]:
-    """The config files that exist, lowest priority first, with the table to read."""
-    here = cwd or Path.cwd()
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    candidates: list[tuple[Path, tuple[str, ...]]] = [
-        (Path(base) / "pywry" / "config.toml", ()),
-        (here / "pyproject.toml", ("tool", "pywry")),
-        (here / "pywry.toml", ()),
-    ]
-    found = [(path, table) for path, table in candidates if path.is_file()]
-    named = os.environ.get("PYWRY_CONFIG_FILE", "").strip()
-    if named:
-        path = Path(named).expanduser()
-        if not path.is_file():
-            raise ConfigurationError(
-                f"PYWRY_CONFIG_FILE={named!r}: no such file. Point it at a TOML file or unset it."
-            )
-        found.append((path, ()))
-    return found
-
-
-def _read_toml(path: Path, table: tuple[str, ...]) -> dict[str, Any]:
-    try:
-        data: Any = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigurationError(f"config file {path} is not valid TOML: {exc}") from exc
-    except OSError as exc:
-        raise ConfigurationError(f"config file {path} cannot be read: {exc}") from exc
-    for key in table:
-        data = data.get(key, {}) if isinstance(data, dict) else {}
-    if not isinstance(data, dict):
-        raise ConfigurationError(f"config file {path}: [{'.'.join(table)}] must be a table")
-    return data
-
-
-def _merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for key, value in top.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _merge(out[key], value)
-        else:
-            out[key] = value
-    return out
-
-
-def file_origins() -> dict[tuple[str, str], Path]:
-    """The config file that sets each ``(section, key)`` (the highest-priority file wins)."""
-    origins: dict[tuple[str, str], Path] = {}
-    for path, table in config_files():
-        for section, values in _read_toml(path, table).items():
-            if isinstance(values, dict):
-                origins.update({(section, key): path for key in values})
-    return origins
-
-
-class _FileSource(PydanticBaseSettingsSource):
-    """Every config file, merged; remembers which file set which key for errors."""
-
-    def __init__(self, settings_cls: type[BaseSettings]) -> None:
-        super().__init__(settings_cls)
-        self.origins: dict[tuple[str, ...], Path] = {}
-        merged: dict[str, Any] = {}
-        for path, table in config_files():
-            data = _read_toml(path, table)
-            for section, values in data.items():
-                keys = values.keys() if isinstance(values, dict) else [None]
-                for key in keys:
-                    self.origins[(section,) if key is None else (section, key)] = path
-            merged = _merge(merged, data)
-        self.data = merged
-
-    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
-        return self.data.get(field_name), field_name, False
-
-    def __call__(self) -> dict[str, Any]:
-        return self.data
-
-
-_last_file_source: list[_FileSource] = []
+_last_file_source: list[FileSource] = []
 
 
 class PyWrySettings(BaseSettings):
@@ -450,7 +320,7 @@ class PyWrySettings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        files = _FileSource(settings_cls)
+        files = FileSource(settings_cls)
         _last_file_source[:] = [files]
         return init_settings, env_settings, files
 
@@ -463,7 +333,7 @@ def _is_secret(loc: tuple[str, ...]) -> bool:
     return field is not None and "SecretStr" in str(field.annotation)
 
 
-def _describe(error: Any, files: _FileSource | None) -> str:
+def _describe(error: Any, files: FileSource | None) -> str:
     loc = tuple(str(part) for part in error["loc"] if not isinstance(part, int))[:2]
     message = str(error["msg"]).removeprefix("Value error, ")
     value = error.get("input")
