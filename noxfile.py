@@ -103,6 +103,23 @@ def bench(session: nox.Session) -> None:
 
 
 @nox.session
+def docs(session: nox.Session) -> None:
+    """The documentation site (mkdocs, strict: a broken link fails), after checking that
+    the generated settings reference matches the settings models."""
+    _install_all(session)
+    session.install("--group", "docs")
+    reference = session.run(
+        "pywry", "config", "reference", "--backend", "redis", "--backend", "sqlite", silent=True
+    )
+    if (ROOT / "docs" / "settings.md").read_text(encoding="utf-8") != reference:
+        session.error(
+            "docs/settings.md is out of date: pywry config reference --backend redis "
+            "--backend sqlite > docs/settings.md"
+        )
+    session.run("mkdocs", "build", "--strict", "--config-file", str(ROOT / "mkdocs.yml"))
+
+
+@nox.session
 def build(session: nox.Session) -> None:
     """Build every distribution's wheel and sdist into dist/."""
     session.install("build")

@@ -11,6 +11,7 @@ from pywry.errors import ConfigurationError
 from pywry_server.cli._exit import EXIT_CONFIG, fail
 from pywry_server.cli._flags import overrides_from, settings_options
 from pywry_server.cli._sources import SourcedSetting, explain
+from pywry_server.cli.reference import reference
 
 __all__ = ["config"]
 
@@ -18,6 +19,9 @@ __all__ = ["config"]
 @click.group()
 def config() -> None:
     """Inspect the settings."""
+
+
+config.add_command(reference)
 
 
 def _text(value: Any) -> str:
