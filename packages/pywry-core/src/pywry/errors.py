@@ -9,6 +9,7 @@ The hierarchy::
     ├── WidgetError
     │   ├── WidgetNotFoundError       no widget with that label exists
     │   └── InvalidEventError         an event name or payload is not acceptable
+    ├── AccessError                   per-widget access misused (``private`` outside a session)
     ├── ViewerStateError              ``ctx.state`` got a value it cannot keep
     ├── OutboxFullError               widget updates pile up faster than they are sent
     ├── OptionalDependencyError       a user-side library (plotly, pandas) is missing
@@ -19,6 +20,7 @@ The hierarchy::
 from __future__ import annotations
 
 __all__ = [
+    "AccessError",
     "BackendError",
     "BackendNotFoundError",
     "BackendUnavailableError",
@@ -88,6 +90,14 @@ class BackendError(PyWryError):
 
 class BackendUnavailableError(BackendError):
     """The state backend cannot be reached (for example Redis is down)."""
+
+
+class AccessError(PyWryError, ValueError):
+    """Per-widget access was asked for in a way that cannot work.
+
+    For example ``show(..., private=True)`` outside any session (at import time, in a
+    thread no request or callback started), or roles that are not a list of names.
+    """
 
 
 class ViewerStateError(PyWryError, ValueError):

@@ -3,6 +3,10 @@
 ``show()``, ``show_plotly()`` and ``show_dataframe()`` register widgets (no browser
 opens in deploy mode); ``get_widget_html()`` / ``get_widget_html_async()`` return a
 widget's page; ``get_server_app()`` returns the FastAPI app and ``deploy()`` runs it.
+
+Every ``show*()`` takes ``roles=[...]`` (a viewer's session needs one of them) and
+``private=True`` (only the session that creates the widget sees it);
+``set_access_check()`` plugs an app's own rule. See :mod:`pywry.access`.
 """
 
 from __future__ import annotations
@@ -18,6 +22,14 @@ from pywry._startup import (
     exit_if_worker,
     install_excepthook,
     probe_or_defer,
+)
+from pywry.access import (
+    AccessCheck,
+    AccessRequest,
+    creator_session,
+    normalise_roles,
+    session_digest,
+    set_access_check,
 )
 from pywry.callbacks import Callback
 from pywry.config import PyWrySettings, load_settings
@@ -42,10 +54,13 @@ if TYPE_CHECKING:  # types only: core never imports FastAPI (pywry-server provid
     from pywry.toolbar import Toolbar
 
 __all__ = [
+    "AccessCheck",
+    "AccessRequest",
     "deploy",
     "get_server_app",
     "get_widget_html",
     "get_widget_html_async",
+    "set_access_check",
     "show",
     "show_dataframe",
     "show_plotly",
@@ -66,7 +81,11 @@ def _register(
     toolbars: Sequence[Toolbar] | None,
     callbacks: Callbacks | None,
     payload: dict[str, Any],
+    roles: Sequence[str] | None,
+    private: bool,
 ) -> W:
+    allowed = normalise_roles(roles)
+    private_to = session_digest(creator_session()) if private else None
     runtime = current_runtime()
     serving = runtime.serving
     chosen = validate_label(label) if label else derive_label(kind, title, unique=serving)
@@ -79,6 +98,8 @@ def _register(
         callbacks=callbacks,
         payload=payload,
         owner=get_worker_id() if serving else None,
+        roles=allowed,
+        private_to=private_to,
     )
     runtime.add(widget)
     return widget
@@ -91,8 +112,16 @@ def show(
     label: str | None = None,
     toolbars: Sequence[Toolbar] | None = None,
     callbacks: Callbacks | None = None,
+    roles: Sequence[str] | None = None,
+    private: bool = False,
 ) -> Widget:
-    """Register an HTML widget. ``content`` is trusted HTML (it is not escaped)."""
+    """Register an HTML widget. ``content`` is trusted HTML (it is not escaped).
+
+    ``roles``: only viewers whose session has at least one of them see it (page, data,
+    socket, events). ``private``: only the session creating it (in a callback, the
+    viewer's; in a request handler, the request's); elsewhere
+    :class:`~pywry.errors.AccessError`. Both apply to every ``show*()``.
+    """
     if not isinstance(content, str):
         raise TypeError(f"show() needs an HTML string, got {type(content).__name__}")
     return _register(
@@ -104,6 +133,8 @@ def show(
         toolbars=toolbars,
         callbacks=callbacks,
         payload={},
+        roles=roles,
+        private=private,
     )
 
 
@@ -116,13 +147,15 @@ def show_plotly(
     callbacks: Callbacks | None = None,
     config: Mapping[str, Any] | None = None,
     theme_template: bool | None = None,
+    roles: Sequence[str] | None = None,
+    private: bool = False,
 ) -> PlotlyWidget:
     """Register a Plotly chart. ``config`` is plotly.js's config (``displaylogo`` etc.).
 
     The figure is fetched by the page from the widget's data URL (cached by the
     browser), not inlined into the HTML. ``theme_template``: ``None`` (default) swaps
     in light/dark templates with the page theme unless the figure chose its own
-    template; ``True`` always; ``False`` never.
+    template; ``True`` always; ``False`` never. ``roles``, ``private``: as :func:`show`.
     """
     figure = figure_to_dict(fig)
     warn_blocked_webgl(figure, title or label, allowed=_settings().server.csp_allow_eval)
@@ -139,6 +172,8 @@ def show_plotly(
             "config": dict(config or {}),
             "templates": theme_templates(figure, theme_template),
         },
+        roles=roles,
+        private=private,
     )
 
 
@@ -154,6 +189,8 @@ def show_dataframe(
     editable: bool | Sequence[str] = False,
     selection: Selection = "multiple",
     csv_filename: str | None = None,
+    roles: Sequence[str] | None = None,
+    private: bool = False,
 ) -> DataFrameWidget:
     """Register an interactive grid of a pandas DataFrame (or a list of dicts).
 
@@ -162,7 +199,8 @@ def show_dataframe(
     editing. ``index``: ``None`` shows the index unless it is a default
     ``RangeIndex``. MultiIndex columns are joined with ``column_joiner``. Rows are
     fetched from the widget's data URL (virtual scrolling keeps 100,000 rows
-    responsive). Events and payloads: ``docs/grid.md``.
+    responsive). Events and payloads: ``docs/grid.md``. ``roles``, ``private``: as
+    :func:`show`.
     """
     table = dataframe_to_table(df, index=index, column_joiner=column_joiner)
     options = grid_options(
@@ -181,6 +219,8 @@ def show_dataframe(
         toolbars=toolbars,
         callbacks=callbacks,
         payload={"table": table, "options": options},
+        roles=roles,
+        private=private,
     )
 
 

@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable, Hashable
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from pywry._threads import CallbackThreads
+from pywry.access import AccessWidget
 from pywry.context import Viewer, ViewerState
 from pywry.errors import OutboxFullError, ViewerStateError, WidgetNotFoundError
 
@@ -84,6 +85,8 @@ class LocalWidget(Protocol):
     """
 
     owner: str | None
+    #: Who may see it (roles, the creator's session digest).
+    access: AccessWidget
 
     @property
     def label(self) -> str:
@@ -155,6 +158,13 @@ class Runtime:
         if record is None:
             raise WidgetNotFoundError(label)
         return record
+
+    async def find_access(self, label: str) -> AccessWidget:
+        """Who may see ``label`` (:class:`~pywry.errors.WidgetNotFoundError` if unknown)."""
+        widget = self.get(label)
+        if widget is not None:
+            return widget.access
+        return AccessWidget.of_record(await self.find_record(label))
 
     # -- server link -----------------------------------------------------------
     @property

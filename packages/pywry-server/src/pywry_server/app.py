@@ -19,6 +19,7 @@ from starlette.routing import Match, Route
 from starlette.types import Scope
 
 from pywry_server._metrics_dir import forget_worker
+from pywry_server.access import AccessDenied, LoginSessionScope, forbidden_response
 from pywry_server.apidocs import add_api_docs
 from pywry_server.assets import serve_asset
 from pywry_server.auth import (
@@ -116,8 +117,11 @@ def create_app(
     # once; assets and widget data are stored gzipped already and carry
     # Content-Encoding, which the middleware skips.
     app.add_middleware(GzipMiddleware, minimum_size=1024)
+    # Each binds the request's session for show*(private=True) in handlers.
     if not settings.deploy.auth_enabled:  # viewers are bound to a login session otherwise
         app.add_middleware(AnonymousSessionMiddleware)
+    else:
+        app.add_middleware(LoginSessionScope)
     app.add_middleware(
         SecurityHeadersMiddleware,
         frame_ancestors=settings.server.frame_ancestors,
@@ -169,10 +173,12 @@ def _add_routes(app: FastAPI, prefix: str, *, auth: bool) -> None:
             await require_session(request)
         worker: Worker = request.app.state.pywry
         label: str = request.path_params["label"]
+        await worker.access.check_request(request, label)
         return HTMLResponse(await widget_page(worker.runtime, label, widget_prefix=prefix))
 
     async def data(label: str, request: Request) -> Response:
         worker: Worker = request.app.state.pywry
+        await worker.access.check_request(request, label)
         return await serve_widget_data(worker.runtime, label, request)
 
     async def asset(filename: str, request: Request) -> Response:
@@ -221,6 +227,10 @@ def _add_error_handlers(app: FastAPI) -> None:
     async def unauthorized(request: Request, exc: Exception) -> JSONResponse:
         return unauthorized_response(str(exc))
 
+    async def forbidden(request: Request, exc: Exception) -> JSONResponse:
+        return forbidden_response()
+
     app.add_exception_handler(WidgetNotFoundError, not_found)
+    app.add_exception_handler(AccessDenied, forbidden)
     app.add_exception_handler(AuthenticationRequired, unauthorized)
     app.add_exception_handler(BackendUnavailableError, unavailable)

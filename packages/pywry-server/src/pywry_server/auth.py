@@ -22,10 +22,12 @@ import re
 import secrets
 import time
 from collections import OrderedDict
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from fastapi import Request, Response
 from fastapi.responses import JSONResponse
+from pywry.access import adopt_request_session, normalise_roles
 from pywry.state.records import SessionRecord
 from starlette.requests import HTTPConnection
 
@@ -115,20 +117,28 @@ def _secure(conn: HTTPConnection) -> bool:
 
 
 async def create_session(
-    request: Request, response: Response, *, user: str = "", data: dict[str, Any] | None = None
+    request: Request,
+    response: Response,
+    *,
+    user: str = "",
+    roles: Sequence[str] | None = None,
+    data: dict[str, Any] | None = None,
 ) -> str:
     """Start a session for ``user`` and set its cookie on ``response``; returns its id.
 
     Call it from your own login route once you have checked the user. The id can
     also be handed to API clients, which send it as ``Authorization: Bearer <id>``.
+    ``roles`` are what per-widget access checks (``show*(..., roles=[...])``); they
+    are stored in the session record, so every worker applies them.
     """
+    allowed = normalise_roles(roles)
     hub = _deployment(request)
     previous = session_id_of(request)
     if previous is not None:  # rotation: a fixated or earlier id dies with the login
         await hub.backend.sessions.remove(previous)
         _created_at.pop(previous, None)
     session_id = secrets.token_urlsafe(32)
-    record = SessionRecord(session_id=session_id, user=user, data=data or {})
+    record = SessionRecord(session_id=session_id, user=user, roles=allowed, data=data or {})
     deploy = hub.settings.deploy
     await hub.backend.sessions.create(record, ttl=min(deploy.session_ttl, deploy.session_max_age))
     _remember(session_id, record.created_at)
@@ -140,6 +150,8 @@ async def create_session(
         samesite="lax",
         secure=_secure(request),
     )
+    if deploy.auth_enabled:  # a private widget made next in this handler is the new session's
+        adopt_request_session(session_id)
     return session_id
 
 

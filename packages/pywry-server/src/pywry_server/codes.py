@@ -7,7 +7,8 @@ Close codes (the second column is what ``bridge.js`` does):
 1001  ``GOING_AWAY``       server shutting down; the page reconnects elsewhere
 1013  ``TRY_LATER``        the state backend is unreachable; the page retries
 4401  ``UNAUTHORIZED``     no valid session; the page stops and says so
-4403  ``FORBIDDEN``        origin refused; the page stops
+4403  ``FORBIDDEN``        origin, viewer or widget refused (the session may not
+                           see it); the page stops
 4404  ``UNAVAILABLE``      the widget is gone (closed, unknown, owner dead); stops
 4408  ``TOO_SLOW``         the page fell behind (its queue filled or a send
                            stalled); it reconnects and catches up by replay
@@ -47,3 +48,4 @@ class ErrorCode(StrEnum):
     FORBIDDEN_ORIGIN = "forbidden_origin"
     UNKNOWN_WIDGET = "unknown_widget"
     FORBIDDEN_VIEWER = "forbidden_viewer"
+    FORBIDDEN_WIDGET = "forbidden_widget"

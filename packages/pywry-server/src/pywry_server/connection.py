@@ -38,6 +38,7 @@ from pywry_server.mailbox import Envelope, Mailbox, MailboxFull
 from pywry_server.metrics import NO_METRICS, Metrics
 
 if TYPE_CHECKING:
+    from pywry_server.grants import SocketAccess
     from pywry_server.messages import ViewerRef
 
 __all__ = ["Connection", "ConnectionState", "EventLog", "StreamStart"]
@@ -135,6 +136,8 @@ class Connection:
         self.session_id: str | None = None
         #: The viewer (page load) this socket speaks for, once it said hello.
         self.viewer: ViewerRef | None = None
+        #: Who it was let in as (``access.py``); ``None``: not checked (tests' sockets).
+        self.access: SocketAccess | None = None
         #: The socket's inbound event budget (set by the endpoint), ``None``: unlimited.
         self.event_rate: EventRate | None = None
         #: Frames this socket's reader has handled (it yields to others every few).

@@ -14,7 +14,8 @@ Every ``CONNECTION_TTL / 3`` seconds (between 1 and 10 s) each worker:
    heartbeat expired) and closes them;
 5. once per interval across all workers (a claim decides which), removes the
    widgets whose owner worker is dead and tells every worker's browsers;
-6. with auth enabled, closes (4401) sockets whose user session is gone.
+6. with auth enabled, closes (4401) sockets whose user session is gone; then closes
+   (4403) sockets whose session may no longer see their widget (``access.py``).
 
 Step 4 acts on a widget only when two rounds in a row found it gone, so a backend
 that just restarted empty (every worker re-registers within one round) is not

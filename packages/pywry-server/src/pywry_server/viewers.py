@@ -20,6 +20,7 @@ import secrets
 from http.cookies import SimpleCookie
 from typing import TYPE_CHECKING, Any
 
+from pywry.access import RequestSession, bind_request_session, reset_request_session
 from pywry.state.records import SessionRecord
 
 from pywry_server.messages import ViewerRef
@@ -117,28 +118,36 @@ class AnonymousSessionMiddleware:
 
     The cookie (``pywry_anon``: HttpOnly, SameSite=Lax, Secure over HTTPS) is what a
     viewer is bound to when login sessions are off. API responses (JSON, assets) are
-    left alone.
+    left alone, unless the request's handler made a private widget for that session
+    (``show*(..., private=True)``), which the request's session must then keep. The
+    session is bound for the handler as :class:`pywry.access.RequestSession`.
     """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or _has_cookie(scope):
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        existing = anonymous_session(_header(scope, b"cookie").decode("latin-1"))
+        session = RequestSession(existing or secrets.token_urlsafe(24))
         secure = scope.get("scheme") == "https" or _forwarded_https(scope)
 
         async def send_with_cookie(message: Message) -> None:
-            if message["type"] == "http.response.start" and _is_html(message):
-                value = secrets.token_urlsafe(24)
-                cookie = f"{ANON_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax"
+            start = message["type"] == "http.response.start"
+            if start and not existing and (session.used or _is_html(message)):
+                cookie = f"{ANON_COOKIE}={session.session_id}; Path=/; HttpOnly; SameSite=Lax"
                 if secure:
                     cookie += "; Secure"
                 message["headers"] = [*message.get("headers", []), (b"set-cookie", cookie.encode())]
             await send(message)
 
-        await self.app(scope, receive, send_with_cookie)
+        token = bind_request_session(session)
+        try:
+            await self.app(scope, receive, send_with_cookie)
+        finally:
+            reset_request_session(token)
 
 
 def _header(scope: Scope, name: bytes) -> bytes:
@@ -146,11 +155,6 @@ def _header(scope: Scope, name: bytes) -> bytes:
         if key == name:
             return bytes(value)
     return b""
-
-
-def _has_cookie(scope: Scope) -> bool:
-    """A usable anonymous session cookie (one the server could have issued)."""
-    return anonymous_session(_header(scope, b"cookie").decode("latin-1")) != ""
 
 
 def _forwarded_https(scope: Scope) -> bool:

@@ -24,6 +24,7 @@ from pywry._retry import backoff
 from pywry._startup import mark_server_up
 from pywry.errors import BackendError, BackendUnavailableError
 
+from pywry_server.access import AccessGuard
 from pywry_server.availability import Availability
 from pywry_server.codes import CloseCode
 from pywry_server.dispatch import Dispatcher
@@ -64,6 +65,7 @@ class Worker:
     upkeep: Upkeep
     tasks: TaskSet
     metrics: Metrics
+    access: AccessGuard
     #: Why this worker has not joined the backend yet; ``None`` once it has.
     waiting: str | None = "starting"
 
@@ -87,7 +89,13 @@ class Worker:
         dispatcher = Dispatcher(runtime, tasks, max_running=settings.server.max_running_callbacks)
         viewers = ViewerDirectory(backend.sessions, ttl=deploy.session_ttl)
         outbound = Outbound(settings, backend, sockets, viewers, worker_id, metrics)
-        sweep = None if sweep_sessions is None else (lambda: sweep_sessions(sockets))
+        access = AccessGuard(runtime, backend, auth_enabled=deploy.auth_enabled)
+
+        async def sweep() -> None:
+            if sweep_sessions is not None:  # first: a session that ended closes with 4401
+                await sweep_sessions(sockets)
+            await access.sweep(sockets)
+
         return cls(
             settings=settings,
             backend=backend,
@@ -112,6 +120,7 @@ class Worker:
             ),
             tasks=tasks,
             metrics=metrics,
+            access=access,
         )
 
     @property

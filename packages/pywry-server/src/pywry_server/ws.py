@@ -13,9 +13,11 @@ import re
 import secrets
 from typing import TYPE_CHECKING
 
+from pywry.access import AccessWidget
 from pywry.errors import BackendError, BackendUnavailableError
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from pywry_server.access import FORBIDDEN_MESSAGE, forbidden_frame
 from pywry_server.auth import close_unauthorized, current_session, session_still_valid
 from pywry_server.codes import CloseCode, ErrorCode
 from pywry_server.connection import Connection
@@ -28,6 +30,8 @@ from pywry_server.replay import plan_stream
 from pywry_server.viewers import anonymous_session, viewer_log
 
 if TYPE_CHECKING:
+    from pywry.state.records import WidgetRecord
+
     from pywry_server.worker import Worker
 
 __all__ = ["origin_allowed", "widget_socket"]
@@ -60,6 +64,7 @@ async def widget_socket(websocket: WebSocket, label: str) -> None:
         return
     session_id: str | None = None
     user: str | None = None
+    login = None
     try:
         if worker.settings.deploy.auth_enabled:  # before the lookup, so labels do not leak
             session = await current_session(websocket)
@@ -67,10 +72,15 @@ async def widget_socket(websocket: WebSocket, label: str) -> None:
                 message = "A valid session is required; log in first"
                 await _refuse(websocket, CloseCode.UNAUTHORIZED, ErrorCode.UNAUTHORIZED, message)
                 return
-            session_id, user = session.session_id, session.user or None
-        local = worker.runtime.get(label) is not None
-        record = None if local else await worker.outbound.lookup(label)
+            session_id, user, login = session.session_id, session.user or None, session
+        defined = worker.runtime.get(label)
+        local = defined is not None
+        record = None if defined is not None else await worker.outbound.lookup(label)
         reason = await worker.availability.record_reason(record) if record is not None else None
+        widget = defined.access if defined is not None else _access_of(record)
+        access = (
+            None if widget is None else await worker.access.check_socket(websocket, widget, login)
+        )
     except BackendUnavailableError:
         message = "State backend unavailable; retry"
         await _refuse(websocket, CloseCode.TRY_LATER, ErrorCode.UNAVAILABLE, message)
@@ -78,6 +88,10 @@ async def widget_socket(websocket: WebSocket, label: str) -> None:
     if not local and record is None:
         message = f"No widget {label!r}"
         await _refuse(websocket, CloseCode.UNAVAILABLE, ErrorCode.UNKNOWN_WIDGET, message)
+        return
+    if access is None:
+        logger.warning("Refused a WebSocket for a widget its session may not see")
+        await _refuse(websocket, CloseCode.FORBIDDEN, ErrorCode.FORBIDDEN_WIDGET, FORBIDDEN_MESSAGE)
         return
     client_id = websocket.query_params.get("client", "")
     if not _CLIENT_ID.match(client_id):
@@ -93,9 +107,14 @@ async def widget_socket(websocket: WebSocket, label: str) -> None:
         metrics=worker.metrics,
     )
     connection.session_id = session_id
+    connection.access = access
     connection.event_rate = EventRate(server.event_rate, server.event_burst)
     browser = session_id or anonymous_session(websocket.headers.get("cookie"))
     await _run(worker, connection, reason, browser, user)
+
+
+def _access_of(record: WidgetRecord | None) -> AccessWidget | None:
+    return None if record is None else AccessWidget.of_record(record)
 
 
 async def _run(
@@ -258,6 +277,9 @@ async def _handle(worker: Worker, connection: Connection, text: str | None, max_
             if not await session_still_valid(worker, connection):
                 close_unauthorized(connection)
                 raise WebSocketDisconnect(CloseCode.UNAUTHORIZED)
+            if not await worker.access.allows_event(connection):  # nothing runs, no claim
+                connection.send(forbidden_frame(frame.id))
+                return
             status = await worker.inbound.receive(connection, frame.event, frame.data, frame.id)
         except (BackendUnavailableError, WorkerBusy) as exc:  # not taken: the page resends it
             _error(connection, ProtocolError(ErrorCode.UNAVAILABLE, str(exc), frame.id))

@@ -45,6 +45,10 @@ class WidgetRecord(_Record):
     ``owner`` is ``None`` for widgets that every worker defines itself (registered
     at import time of the app module); otherwise it is the id of the worker that
     created the widget at run time and holds its callbacks.
+
+    ``roles``: a viewer's session needs at least one of them (empty: no role needed).
+    ``private_to``: the SHA-256 (hex) of the session id that may alone see the widget,
+    never the id itself (``None``: not private). See :mod:`pywry.access`.
     """
 
     widget_id: str
@@ -53,14 +57,20 @@ class WidgetRecord(_Record):
     content: str = ""
     payload: dict[str, Any] = Field(default_factory=dict)
     owner: str | None = None
+    roles: list[str] = Field(default_factory=list)
+    private_to: str | None = None
     created_at: float = Field(default_factory=time.time)
 
 
 class SessionRecord(_Record):
-    """A user session (used when ``PYWRY_DEPLOY__AUTH_ENABLED`` is on)."""
+    """A user session (used when ``PYWRY_DEPLOY__AUTH_ENABLED`` is on).
+
+    ``roles`` are what per-widget access checks (``show*(..., roles=[...])``).
+    """
 
     session_id: str
     user: str = ""
+    roles: list[str] = Field(default_factory=list)
     data: dict[str, Any] = Field(default_factory=dict)
     created_at: float = Field(default_factory=time.time)
 

@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 from pywry import _json
+from pywry.access import AccessWidget
 from pywry.callbacks import MAX_ARITY, Callback, accepted_arity, invoke_all
 from pywry.context import (
     EventContext,
@@ -76,6 +77,8 @@ class Widget:
         callbacks: Mapping[str, Callback] | None = None,
         payload: Mapping[str, Any] | None = None,
         owner: str | None = None,
+        roles: Sequence[str] = (),
+        private_to: str | None = None,
     ) -> None:
         self._runtime = runtime
         self._label = label
@@ -84,6 +87,8 @@ class Widget:
         self.toolbars = list(toolbars)
         self.payload: dict[str, Any] = dict(payload or {})
         self.owner = owner
+        #: Who may see it (``pywry.access``): any of ``roles``; the session digest ``private_to``.
+        self.access = AccessWidget(label, frozenset(roles), private_to)
         #: Counts the changes every worker sees (each :meth:`_save`).
         self.revision = 0
         self._callbacks: dict[str, list[Callback]] = {}
@@ -332,6 +337,8 @@ class Widget:
             content=self.content,
             payload={**self.payload, "toolbars": toolbars},
             owner=self.owner,
+            roles=sorted(self.access.roles),
+            private_to=self.access.private_to,
         )
 
     @property
