@@ -15,6 +15,7 @@ def _session(**changes: object) -> SessionRecord:
     fields: dict[str, object] = {
         "session_id": uid("session"),
         "user": "ada@example.org",
+        "roles": ["admin", "viewer-ü"],
         "data": {"roles": ["admin", "viewer"], "théme": "dark", "n": 1.5},
         "created_at": 1_700_000_123.5,
     }
@@ -31,6 +32,17 @@ class SessionStoreTests:
         await backend.sessions.create(record, ttl=LONG_TTL)
         assert await backend.sessions.get(record.session_id) == record
         assert await backend.sessions.get(uid("missing")) is None
+
+    @pytest.mark.asyncio
+    async def test_session_roles_round_trip(self, backend: StateBackend) -> None:
+        """A session's roles reach every worker (per-widget access reads them)."""
+        with_roles, without = _session(roles=["ops", "admin"]), _session(roles=[])
+        for record in (with_roles, without):
+            await backend.sessions.create(record, ttl=LONG_TTL)
+        got = await backend.sessions.get(with_roles.session_id)
+        assert got is not None and got.roles == ["ops", "admin"]
+        got = await backend.sessions.get(without.session_id)
+        assert got is not None and got.roles == []
 
     @pytest.mark.asyncio
     async def test_create_replaces_session(self, backend: StateBackend) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 
 from pywry.state.base import StateBackend
@@ -20,6 +22,8 @@ def sample_widget(widget_id: str | None = None, **changes: object) -> WidgetReco
         "content": "<div id='chart'>\n  line two\ttab\n</div>" + "x" * 5000,
         "payload": {"figure": {"data": [{"x": [1, 2.5, None], "y": ["a", "é"]}]}, "n": 3},
         "owner": "worker-a",
+        "roles": ["admin", "analyst-é"],
+        "private_to": hashlib.sha256(b"a-session-id").hexdigest(),
         "created_at": 1_700_000_000.25,
     }
     fields.update(changes)
@@ -42,6 +46,19 @@ class WidgetStoreTests:
         got = await backend.widgets.get(record.widget_id)
         assert got == record
         assert got is not None and got.owner is None and got.payload == {}
+
+    @pytest.mark.asyncio
+    async def test_widget_access_fields_round_trip(self, backend: StateBackend) -> None:
+        """``roles`` and ``private_to`` decide per-widget access on every worker."""
+        restricted = sample_widget(roles=["ops", "admin"], private_to="ab" * 32)
+        open_widget = sample_widget(roles=[], private_to=None)
+        for record in (restricted, open_widget):
+            await backend.widgets.register(record, ttl=LONG_TTL)
+        got = await backend.widgets.get(restricted.widget_id)
+        assert got is not None and got.roles == ["ops", "admin"]
+        assert got.private_to == "ab" * 32
+        got = await backend.widgets.get(open_widget.widget_id)
+        assert got is not None and got.roles == [] and got.private_to is None
 
     @pytest.mark.asyncio
     async def test_unknown_widget_is_none(self, backend: StateBackend) -> None:
