@@ -129,6 +129,8 @@ class ServerSettings(_Section, WorkerStartSettings):
     """Largest inbound WebSocket message, in bytes."""
     event_buffer_size: int = Field(1000, ge=1)
     """Server-to-browser events kept per widget for replay after a reconnect."""
+    replay_max_bytes: int = Field(1_048_576, ge=1024)
+    """Most bytes of missed events replayed to one reconnecting page; more: it reloads."""
     socket_queue_size: int = Field(1000, ge=16, le=100_000)
     """Frames queued for one socket before it counts as too slow and is closed (4408)."""
     send_timeout: float = Field(10.0, gt=0, le=300)
