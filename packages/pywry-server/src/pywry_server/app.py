@@ -139,7 +139,10 @@ def create_app(
     add_metrics_route(app, settings, metrics)
     if settings.server.api_docs:
         add_api_docs(
-            app, auth=settings.deploy.auth_enabled, frame_ancestors=settings.server.frame_ancestors
+            app,
+            auth=settings.deploy.auth_enabled,
+            frame_ancestors=settings.server.frame_ancestors,
+            widget_prefix=settings.server.widget_prefix,
         )
     login: Callable[[str], str] | None = None
     if settings.deploy.oidc_issuer is not None:
