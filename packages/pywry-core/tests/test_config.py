@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -313,3 +314,42 @@ def test_missing_named_config_file(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_settings_class_is_public() -> None:
     assert isinstance(load_settings(), PyWrySettings)
+
+
+@pytest.mark.parametrize(
+    ("deploy", "says"),
+    [
+        ({"oidc_issuer": "https://login.example.com", "auth_enabled": True}, "OIDC_CLIENT_ID"),
+        ({"oidc_issuer": "https://login.example.com", "oidc_client_id": "x"}, "AUTH_ENABLED"),
+        (
+            {
+                "oidc_issuer": "http://login.example.com",
+                "oidc_client_id": "x",
+                "auth_enabled": True,
+            },
+            "must use https",
+        ),
+        ({"oidc_redirect_url": "ftp://x"}, "http(s) URL"),
+    ],
+)
+def test_an_incomplete_or_unsafe_login_setting_stops_start_up(
+    deploy: dict[str, object], says: str
+) -> None:
+    with pytest.raises(ConfigurationError, match=re.escape(says)):
+        load_settings(deploy=deploy)
+
+
+def test_the_login_settings_default_to_off_and_openid_is_always_asked_for() -> None:
+    settings = load_settings(
+        deploy={
+            "oidc_issuer": "https://login.example.com/",
+            "oidc_client_id": "app",
+            "oidc_client_secret": "s3cret",
+            "oidc_scopes": "email,roles",
+            "auth_enabled": True,
+        }
+    )
+    assert load_settings().deploy.oidc_issuer is None
+    assert settings.deploy.oidc_issuer == "https://login.example.com"
+    assert settings.deploy.oidc_scopes == ["openid", "email", "roles"]
+    assert "s3cret" not in repr(settings)

@@ -53,6 +53,7 @@ from pydantic_settings import (
 from pywry._backend_settings import backend_settings_models, read_backend_settings
 from pywry._config_files import FileSource, config_files, file_origins
 from pywry._lifecycle_settings import HeartbeatSettings, WorkerStartSettings
+from pywry._oidc_settings import OIDCSettings
 from pywry._setting_values import frame_ancestor_sources, holds_private_key, split_list
 from pywry.errors import ConfigurationError
 
@@ -129,6 +130,8 @@ class ServerSettings(_Section, WorkerStartSettings):
     """Largest inbound WebSocket message, in bytes."""
     event_buffer_size: int = Field(1000, ge=1)
     """Server-to-browser events kept per widget for replay after a reconnect."""
+    replay_max_bytes: int = Field(1_048_576, ge=1024)
+    """Most bytes of missed events replayed to one reconnecting page; more: it reloads."""
     socket_queue_size: int = Field(1000, ge=16, le=100_000)
     """Frames queued for one socket before it counts as too slow and is closed (4408)."""
     send_timeout: float = Field(10.0, gt=0, le=300)
@@ -220,10 +223,11 @@ class ServerSettings(_Section, WorkerStartSettings):
         return self
 
 
-class DeploySettings(_Section, HeartbeatSettings):
+class DeploySettings(_Section, HeartbeatSettings, OIDCSettings):
     """``PYWRY_DEPLOY__*``: the state backend and multi-worker behaviour.
 
-    Plus the worker heartbeat (:mod:`pywry._lifecycle_settings`).
+    Plus the worker heartbeat (:mod:`pywry._lifecycle_settings`) and the OpenID Connect
+    login (:mod:`pywry._oidc_settings`).
 
     Plus the fields of every installed state backend's ``settings_model`` (see the
     module docstring); any other key is an error.
@@ -340,7 +344,9 @@ def _describe(error: Any, files: FileSource | None) -> str:
     shown = "" if isinstance(value, dict) or value is None else f"={value!r}"
     if shown and _is_secret(loc):
         shown = "=********"  # a rejected token or password is still a secret
-    where = env_var_for(*loc) if loc else "settings"
+    if len(loc) < 2:  # a check across a section's fields: its message names them
+        return message
+    where = env_var_for(*loc)
     origin = files.origins.get(loc) if files else None
     env_set = where in {name.upper() for name in os.environ}
     if origin is not None and not env_set:
@@ -355,7 +361,8 @@ def _configuration_error(
     files = _last_file_source[0] if _last_file_source else None
     lines = [_describe({**error, "loc": (*prefix, *error["loc"])}, files) for error in exc.errors()]
     if len(lines) == 1:  # the common case reads as one line
-        return ConfigurationError(f"Invalid PyWry setting {lines[0]}")
+        one_field = len((*prefix, *exc.errors()[0]["loc"])) >= 2
+        return ConfigurationError(f"Invalid PyWry setting{' ' if one_field else 's: '}{lines[0]}")
     return ConfigurationError("Invalid PyWry settings:\n  " + "\n  ".join(lines))
 
 

@@ -23,6 +23,7 @@ from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from pywry_server.auth import require_session
+from pywry_server.openapi import pywry_schema
 
 __all__ = ["OPENAPI_URL", "add_api_docs", "docs_policy", "inline_script_hashes"]
 
@@ -65,13 +66,18 @@ def _page(response: HTMLResponse, frame_ancestors: Sequence[str]) -> HTMLRespons
     return HTMLResponse(html, headers={"Content-Security-Policy": policy})
 
 
-def add_api_docs(app: FastAPI, *, auth: bool, frame_ancestors: Sequence[str]) -> None:
-    """Serve the OpenAPI schema and its two viewers (behind a session when ``auth``)."""
+def add_api_docs(
+    app: FastAPI, *, auth: bool, frame_ancestors: Sequence[str], widget_prefix: str
+) -> None:
+    """Serve the OpenAPI schema and its two viewers (behind a session when ``auth``).
+
+    The schema has the app's own routes and PyWry's (:mod:`pywry_server.openapi`).
+    """
     guard = [Depends(require_session)] if auth else []
     title = f"{app.title} API"
 
     async def openapi(request: Request) -> JSONResponse:
-        return JSONResponse(request.app.openapi())
+        return JSONResponse(pywry_schema(request.app.openapi(), widget_prefix, auth=auth))
 
     async def swagger() -> HTMLResponse:
         return _page(get_swagger_ui_html(openapi_url=OPENAPI_URL, title=title), frame_ancestors)

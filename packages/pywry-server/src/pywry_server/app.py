@@ -10,9 +10,14 @@ from typing import TYPE_CHECKING
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pywry._startup import server_was_up
-from pywry.errors import BackendError, BackendUnavailableError, WidgetNotFoundError
+from pywry.errors import (
+    BackendError,
+    BackendUnavailableError,
+    ConfigurationError,
+    WidgetNotFoundError,
+)
 from pywry.state import get_worker_id
 from pywry.widgets.page import widget_page
 from starlette.routing import Match, Route
@@ -138,10 +143,29 @@ def create_app(
     add_metrics_route(app, settings, metrics)
     if settings.server.api_docs:
         add_api_docs(
-            app, auth=settings.deploy.auth_enabled, frame_ancestors=settings.server.frame_ancestors
+            app,
+            auth=settings.deploy.auth_enabled,
+            frame_ancestors=settings.server.frame_ancestors,
+            widget_prefix=settings.server.widget_prefix,
         )
-    _add_error_handlers(app)
+    login: Callable[[str], str] | None = None
+    if settings.deploy.oidc_issuer is not None:
+        login = _add_login(app, settings)
+    _add_error_handlers(app, login=login)
     return app
+
+
+def _add_login(app: FastAPI, settings: PyWrySettings) -> Callable[[str], str]:
+    """The OpenID Connect routes; the function that names the login URL for a path."""
+    try:
+        from pywry_server.oidc import add_login_routes, login_url
+    except ImportError as exc:
+        raise ConfigurationError(
+            "PYWRY_DEPLOY__OIDC_ISSUER is set but the OpenID Connect login needs more: "
+            f"pip install 'pywry-server[oidc]' ({exc})"
+        ) from exc
+    add_login_routes(app, settings.deploy)
+    return login_url
 
 
 async def _open(worker: Worker) -> None:
@@ -213,7 +237,7 @@ class _PlainRoute(Route):
         return match, child
 
 
-def _add_error_handlers(app: FastAPI) -> None:
+def _add_error_handlers(app: FastAPI, *, login: Callable[[str], str] | None) -> None:
     async def not_found(request: Request, exc: Exception) -> JSONResponse:
         return JSONResponse({"error": "widget_not_found", "detail": str(exc)}, status_code=404)
 
@@ -224,7 +248,15 @@ def _add_error_handlers(app: FastAPI) -> None:
             headers={"Retry-After": "5"},
         )
 
-    async def unauthorized(request: Request, exc: Exception) -> JSONResponse:
+    async def unauthorized(request: Request, exc: Exception) -> Response:
+        if (
+            login is not None
+            and request.method == "GET"
+            and "html" in request.headers.get("accept", "")
+        ):
+            # A browser asking for a page: to the login, and back here after it.
+            path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse(login(path), 303, headers={"Cache-Control": "no-store"})
         return unauthorized_response(str(exc))
 
     async def forbidden(request: Request, exc: Exception) -> JSONResponse:

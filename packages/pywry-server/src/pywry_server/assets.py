@@ -6,6 +6,8 @@ import gzip
 from functools import cache
 
 from fastapi import Request, Response
+from fastapi.responses import JSONResponse
+from pywry._clip import clip
 from pywry.assets import Asset, resolve_asset_name
 from pywry.errors import OptionalDependencyError
 
@@ -21,16 +23,20 @@ def _gzipped(asset: Asset) -> bytes:
     return gzip.compress(asset.content, compresslevel=6, mtime=0)
 
 
+def _not_found(detail: str) -> JSONResponse:
+    return JSONResponse({"error": "asset_not_found", "detail": detail}, status_code=404)
+
+
 async def serve_asset(filename: str, request: Request) -> Response:
     """``/pywry/assets/{filename}``: 404 for unknown names, 304 when the ETag matches."""
     resolved = resolve_asset_name(filename)
     if resolved is None:
-        return Response(status_code=404, content=f"Unknown asset {filename!r}")
+        return _not_found(f"Unknown asset {clip(filename)!r}")
     asset, hashed = resolved
     try:
         body = asset.content
     except (OptionalDependencyError, OSError) as exc:
-        return Response(status_code=404, content=str(exc))
+        return _not_found(str(exc))
     return await cached_response(
         request,
         body,

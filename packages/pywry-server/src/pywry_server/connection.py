@@ -97,6 +97,8 @@ class StreamStart:
     missed: list[Message] = field(default_factory=list)
     #: Tell the page its log restarted before sending ``missed``.
     reset: bool = False
+    #: With ``reset``: ask the page to load itself again (too much to replay).
+    reload: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,7 +295,7 @@ class Connection:
             start = plan.get(name, StreamStart(0))
             stream.last_sent = start.baseline
             if start.reset:
-                await self._send_reset(stream)
+                await self._send_reset(stream, reload=start.reload)
             for entry in start.missed:
                 await self._send_next(stream, Envelope(entry))
         for stream in self._streams.values():
@@ -327,8 +329,11 @@ class Connection:
         await self._send_reset(stream)
         await self._fill(stream)
 
-    async def _send_reset(self, stream: _Stream) -> None:
-        await self._write(Envelope({"type": "reset", stream.key: stream.last_sent}))
+    async def _send_reset(self, stream: _Stream, *, reload: bool = False) -> None:
+        frame: dict[str, object] = {"type": "reset", stream.key: stream.last_sent}
+        if reload:
+            frame["reload"] = True
+        await self._write(Envelope(frame))
 
     async def _send_next(self, stream: _Stream, envelope: Envelope) -> None:
         number = envelope.number

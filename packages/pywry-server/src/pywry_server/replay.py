@@ -2,25 +2,53 @@
 
 from __future__ import annotations
 
+import json
+import logging
 from typing import TYPE_CHECKING
 
 from pywry_server.connection import StreamStart
 
 if TYPE_CHECKING:
+    from pywry.state.base import Message
+
     from pywry_server.connection import EventLog
 
 __all__ = ["plan_stream"]
 
+logger = logging.getLogger("pywry.server")
 
-async def plan_stream(log: EventLog, log_id: str, last_seq: int | None) -> tuple[int, StreamStart]:
+
+async def plan_stream(
+    log: EventLog, log_id: str, last_seq: int | None, *, max_bytes: int | None = None
+) -> tuple[int, StreamStart]:
     """``(newest, start)`` for a page that has ``last_seq`` of ``log_id`` (``None``: fresh).
 
     A ``last_seq`` beyond the log's newest means the log was reset (the backend lost
     its data, or the log expired): the page gets a ``reset`` and the whole log again.
+    Missed events over ``max_bytes`` (as JSON) are not replayed: the page gets a
+    ``reset`` that asks it to reload, which costs one page load instead of megabytes
+    for a 30-byte ``hello``.
     """
     current = await log.last_seq(log_id)
     if last_seq is None or last_seq == current:  # nothing to replay
         return current, StreamStart(current)
-    if last_seq > current:
-        return current, StreamStart(0, await log.since(log_id, 0), reset=True)
-    return current, StreamStart(last_seq, await log.since(log_id, last_seq))
+    reset = last_seq > current
+    missed = await log.since(log_id, 0 if reset else last_seq)
+    if max_bytes is not None and _exceeds(missed, max_bytes):
+        logger.info(
+            "Not replaying %d missed events of %r (over %d bytes); the page reloads instead",
+            len(missed),
+            log_id,
+            max_bytes,
+        )
+        return current, StreamStart(current, reset=True, reload=True)
+    return current, StreamStart(0 if reset else last_seq, missed, reset=reset)
+
+
+def _exceeds(entries: list[Message], max_bytes: int) -> bool:
+    total = 0
+    for entry in entries:
+        total += len(json.dumps(entry, separators=(",", ":")))
+        if total > max_bytes:
+            return True
+    return False

@@ -222,8 +222,11 @@ async def _serve(
     connection.follow("vseq", viewer_log(viewer_id))
     await worker.sockets.add(connection)
     log = worker.backend.events
-    current, start = await plan_stream(log, connection.label, hello.last_seq)
-    viewer_current, viewer_start = await plan_stream(log, viewer_log(viewer_id), viewer_seq)
+    budget = worker.settings.server.replay_max_bytes
+    current, start = await plan_stream(log, connection.label, hello.last_seq, max_bytes=budget)
+    viewer_current, viewer_start = await plan_stream(
+        log, viewer_log(viewer_id), viewer_seq, max_bytes=budget
+    )
     for planned in (start, viewer_start):
         if planned.reset:
             worker.metrics.resets.inc()

@@ -103,6 +103,10 @@
       }
       dispatch(msg.event, msg.data);
     } else if (msg.type === 'reset') {
+      if (msg.reload) {  // missed more than the server replays: start afresh
+        window.location.reload();
+        return;
+      }
       // A server event log restarted (it lost its data or expired): count again.
       if (typeof msg.vseq === 'number') lastVseq = msg.vseq;
       else lastSeq = msg.seq;

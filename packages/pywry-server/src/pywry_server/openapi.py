@@ -1,0 +1,122 @@
+"""PyWry's own HTTP routes, described for the OpenAPI schema (``/openapi.json``).
+
+The widget page, its data and the browser assets are served without FastAPI's
+parameter machinery (they are the hot path), so FastAPI cannot describe them; this
+module does, response by response, and :func:`pywry_schema` adds them to the app's
+schema (with the user's own routes). ``tests/attacks/test_http_schema.py`` runs
+schemathesis against the result: every answer must be one this schema documents.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["pywry_schema"]
+
+_ERROR = {"$ref": "#/components/schemas/PyWryError"}
+_JSON_ERROR = {"application/json": {"schema": _ERROR}}
+_TEXT = {"type": "string"}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"description": description, "content": _JSON_ERROR}
+
+
+def _path_param(name: str, description: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "schema": _TEXT,
+        "description": description,
+    }
+
+
+def _get(operation_id: str, summary: str, **parts: Any) -> dict[str, Any]:
+    return {"get": {"operationId": operation_id, "summary": summary, "tags": ["PyWry"], **parts}}
+
+
+def _paths(prefix: str, *, auth: bool) -> dict[str, Any]:
+    label = _path_param("label", "The widget's label")
+    guarded: dict[str, Any] = {"401": _error("No valid session (auth enabled)")} if auth else {}
+    unavailable = {"503": _error("The state backend is unavailable; retry")}
+    ready = {"type": "object", "properties": {"status": _TEXT}, "required": ["status"]}
+    return {
+        f"{prefix}/{{label}}": _get(
+            "pywry_widget_page",
+            "A widget's page (HTML with its toolbars and the bridge script)",
+            parameters=[label],
+            responses={
+                "200": {"description": "The page", "content": {"text/html": {"schema": _TEXT}}},
+                "404": _error("No widget with this label"),
+                **guarded,
+                **unavailable,
+            },
+        ),
+        f"{prefix}/{{label}}/data": _get(
+            "pywry_widget_data",
+            "A data widget's rows or figure, by digest (cached for good once fetched)",
+            parameters=[
+                label,
+                {"name": "v", "in": "query", "required": False, "schema": _TEXT},
+            ],
+            responses={
+                "200": {"description": "The data", "content": {"application/json": {"schema": {}}}},
+                "304": {"description": "Not modified (If-None-Match)"},
+                "404": _error("No such widget, or a widget without data"),
+                **guarded,
+                **unavailable,
+            },
+        ),
+        "/pywry/assets/{filename}": _get(
+            "pywry_asset",
+            "A browser asset of PyWry (scripts, styles, vendored libraries)",
+            parameters=[_path_param("filename", "The asset's file name")],
+            responses={
+                "200": {
+                    "description": "The asset (stored gzipped)",
+                    "content": {
+                        "application/javascript": {"schema": _TEXT},
+                        "text/css": {"schema": _TEXT},
+                    },
+                },
+                "304": {"description": "Not modified (If-None-Match)"},
+                "404": _error("No such asset"),
+            },
+        ),
+        "/healthz": _get(
+            "pywry_healthz",
+            "Liveness: the process answers",
+            responses={
+                "200": {"description": "Alive", "content": {"application/json": {"schema": ready}}}
+            },
+        ),
+        "/readyz": _get(
+            "pywry_readyz",
+            "Readiness: joined and the backend takes writes (details with the operator token)",
+            responses={
+                "200": {"description": "Ready", "content": {"application/json": {"schema": ready}}},
+                "503": {
+                    "description": "Not ready (starting, joining or the backend fails)",
+                    "content": {"application/json": {"schema": ready}},
+                },
+            },
+        ),
+    }
+
+
+def pywry_schema(schema: dict[str, Any], prefix: str, *, auth: bool) -> dict[str, Any]:
+    """``schema`` (the app's, from FastAPI) with PyWry's routes described in it."""
+    out = dict(schema)
+    out["paths"] = {**schema.get("paths", {}), **_paths(prefix, auth=auth)}
+    components = dict(out.get("components", {}))
+    components["schemas"] = {
+        **components.get("schemas", {}),
+        "PyWryError": {
+            "type": "object",
+            "properties": {"error": _TEXT, "detail": _TEXT},
+            "required": ["error"],
+        },
+    }
+    out["components"] = components
+    return out

@@ -1,0 +1,21 @@
+"""An app behind the built-in OpenID Connect login: a widget that says who you are.
+
+``app:whoami`` answers ``app:you`` with the session's user and roles (from ``ctx``).
+"""
+
+from pywry.inline import deploy, get_server_app, show
+
+app = get_server_app()
+
+
+def on_whoami(data, event_type, label, ctx):
+    board.emit("app:you", {"user": ctx.user})
+
+
+board = show(
+    "<h1>Private board</h1>", title="Board", label="board", callbacks={"app:whoami": on_whoami}
+)
+
+
+if __name__ == "__main__":
+    deploy()
