@@ -272,3 +272,19 @@ def test_upkeep_closes_a_socket_whose_session_lost_its_role(
     closed = _receive(socket)
     assert closed["type"] == "websocket.close" and closed["code"] == 4403
     ws.__exit__(None, None, None)
+
+
+def test_a_widget_shown_again_with_roles_refuses_the_next_event(
+    add_widget: Callable[..., Any], make_client: MakeClient
+) -> None:
+    calls: list[Any] = []
+    add_widget(callbacks={"app:go": lambda data: calls.append(data)})
+    ws, socket, _ = connect(make_client())
+    add_widget(roles=["admin"], callbacks={"app:go": lambda data: calls.append(data)})
+    socket.send_json({"type": "event", "id": "e1", "event": "app:go", "data": 1})
+    reply = socket.receive_json()
+    assert (reply["type"], reply["code"], reply["id"]) == ("error", "forbidden_widget", "e1")
+    socket.send_json({"type": "ping"})
+    assert socket.receive_json() == {"type": "pong"}
+    assert calls == []
+    ws.__exit__(None, None, None)

@@ -133,32 +133,50 @@ class AccessGuard:
         return access
 
     async def allows_event(self, connection: Connection) -> bool:
-        """Whether the socket's viewer may still send events to its widget."""
+        """Whether the socket's viewer may still send events to its widget.
+
+        A widget of this process is asked as it is now (shown again with other roles);
+        another worker's as the socket found it (upkeep refreshes it).
+        """
         access = connection.access
-        if access is None or not needs_check(access.widget):
+        if access is None:
+            return True
+        local = self._runtime.get(connection.label)
+        if local is not None:
+            access.widget = local.access
+        if not needs_check(access.widget):
             return True
         return await self._allowed(access.viewer, access.widget)
 
     async def sweep(self, sockets: SocketRegistry) -> None:
-        """Upkeep: close (4403) sockets whose session lost access to their widget."""
+        """Upkeep: close (4403) sockets whose session lost access to their widget.
+
+        Each widget and each login session is read once per round.
+        """
+        widgets: dict[str, AccessWidget | None] = {}
         logins: dict[str, SessionRecord | None] = {}
         for connection in sockets.all():
             access = connection.access
             if access is None:
                 continue
-            try:
-                widget = await self._runtime.find_access(connection.label)
-            except WidgetNotFoundError:
-                continue  # gone: the availability step closes it
+            label = connection.label
+            if label not in widgets:
+                try:
+                    widgets[label] = await self._runtime.find_access(label)
+                except WidgetNotFoundError:
+                    widgets[label] = None  # gone: the availability step closes its sockets
+            widget = widgets[label]
+            if widget is None:
+                continue
+            access.widget = widget
             if not needs_check(widget):
                 continue
-            viewer = access.viewer
             if access.login is not None:
                 if access.login not in logins:
                     logins[access.login] = await self._backend.sessions.get(access.login)
-                viewer = replace(_viewer(logins[access.login], None), session=viewer.session)
-            access.viewer, access.widget = viewer, widget
-            if not await self._allowed(viewer, widget):
+                fresh = _viewer(logins[access.login], None)
+                access.viewer = replace(fresh, session=access.viewer.session)
+            if not await self._allowed(access.viewer, widget):
                 refuse_socket(connection)
 
     async def _allowed(self, viewer: AccessViewer, widget: AccessWidget) -> bool:
