@@ -39,7 +39,7 @@ def _get(operation_id: str, summary: str, **parts: Any) -> dict[str, Any]:
 def _paths(prefix: str, *, auth: bool) -> dict[str, Any]:
     label = _path_param("label", "The widget's label")
     # 401 and 403 also with auth off: a widget with roles needs a login session.
-    need = "auth enabled, or the widget has roles or is private"
+    need = "auth enabled" if auth else "the widget has roles or is private"
     guarded: dict[str, Any] = {
         "401": _error(f"No valid session ({need})"),
         "403": _error("This session may not see the widget (per-widget access)"),
