@@ -128,3 +128,20 @@ def test_next_off_the_site_is_ignored_api_clients_get_401_and_logout_ends_the_se
     page.goto(b.base_url + "/auth/logout")
     assert "pywry_session" not in {c["name"] for c in page.context.cookies()}
     assert httpx.get(a.base_url + "/widget/board", headers=bearer, timeout=10).status_code == 401
+
+
+def test_the_roles_claim_decides_per_widget_access(
+    servers: tuple[ServerProcess, ServerProcess, Provider], new_page: Any
+) -> None:
+    """alice's provider account has the ``admin`` role, bob's has not."""
+    a, b, _ = servers
+    statuses: dict[str, int] = {}
+    for account in ("alice", "bob"):
+        page = new_page().page
+        page.goto(a.base_url + "/auth/login?next=/widget/board")
+        _sign_in(page, account)
+        page.wait_for_url(b.base_url + "/widget/board", timeout=15000)
+        shown = page.goto(a.base_url + "/widget/admin-board")  # the other server
+        assert shown is not None
+        statuses[account] = shown.status
+    assert statuses == {"alice": 200, "bob": 403}
