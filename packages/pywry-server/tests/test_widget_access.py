@@ -168,7 +168,7 @@ def test_private_widget_made_in_a_request_handler(process_client: TestClient) ->
     ws.__exit__(None, None, None)
     process_client.cookies.clear()
     process_client.cookies.set(ANON_COOKIE, "z" * 24)  # another browser
-    assert process_client.get("/widget/mine-1").status_code == 401
+    assert process_client.get("/widget/mine-1").status_code == 403  # a session, not this one
     _refused(process_client, "mine-1")
 
 
@@ -181,7 +181,9 @@ def test_private_widget_over_http_and_socket(runtime: Runtime, make_client: Make
     ws, _, _ = connect(client, "private-grid")
     ws.__exit__(None, None, None)
     client.cookies.set(ANON_COOKIE, "b" * 24)  # another browser
-    assert client.get("/widget/private-grid").status_code == 401  # no login with auth off
+    assert client.get("/widget/private-grid").status_code == 403  # another's private widget
+    client.cookies.clear()
+    assert client.get("/widget/private-grid").status_code == 401  # no session at all
     _refused(client, "private-grid")
 
 

@@ -6,8 +6,10 @@ works out who asks (:class:`~pywry.access.AccessViewer`) from a request or a soc
 and acts on the answer:
 
 ============================  ===================================================
-``{prefix}/{label}``, data    ``401`` when refused without a login session,
-                              ``403 {"error": "forbidden"}`` with one
+``{prefix}/{label}``, data    ``401`` when a login could help (no login session,
+                              and the widget has roles or the app has its own
+                              check, or the browser has no session at all), else
+                              ``403 {"error": "forbidden"}``
 ``{prefix}/{label}/ws``       error frame ``forbidden_widget``, closed with 4403
 an event on an open socket    error reply ``forbidden_widget`` (with the frame's
                               ``id``); no callback runs
@@ -33,6 +35,7 @@ from pywry.access import (
     AccessViewer,
     AccessWidget,
     RequestSession,
+    access_check,
     bind_request_session,
     decide,
     needs_check,
@@ -112,9 +115,10 @@ class AccessGuard:
         viewer = _viewer(login, self._browser(request, login))
         if await self._allowed(viewer, widget):
             return
-        if login is None:
+        if login is None and (widget.roles or viewer.session is None or access_check()):
+            # A login might help: roles come with one, and so does what the app checks.
             raise AuthenticationRequired("This widget needs a session that may see it; log in")
-        raise AccessDenied()
+        raise AccessDenied()  # the session is there, and may not see it (another's private)
 
     async def check_socket(
         self, websocket: HTTPConnection, widget: AccessWidget, login: SessionRecord | None
