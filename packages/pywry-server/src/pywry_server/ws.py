@@ -30,7 +30,7 @@ from pywry_server.replay import plan_stream
 from pywry_server.viewers import anonymous_session, viewer_log
 
 if TYPE_CHECKING:
-    from pywry.state.records import WidgetRecord
+    from pywry.state.records import SessionRecord, WidgetRecord
 
     from pywry_server.worker import Worker
 
@@ -64,7 +64,7 @@ async def widget_socket(websocket: WebSocket, label: str) -> None:
         return
     session_id: str | None = None
     user: str | None = None
-    login = None
+    login: SessionRecord | None = None  # the login session, with auth on
     try:
         if worker.settings.deploy.auth_enabled:  # before the lookup, so labels do not leak
             session = await current_session(websocket)
