@@ -54,6 +54,7 @@ from pydantic_settings import (
 )
 
 from pywry._backend_settings import backend_settings_models, read_backend_settings
+from pywry._files_settings import FileSettings
 from pywry._lifecycle_settings import HeartbeatSettings, WorkerStartSettings
 from pywry.errors import ConfigurationError
 
@@ -272,10 +273,11 @@ def _holds_private_key(path: str) -> bool:
     return re.search(r"-----BEGIN (?:[A-Z]+ )*PRIVATE KEY-----", text) is not None
 
 
-class DeploySettings(_Section, HeartbeatSettings):
+class DeploySettings(_Section, HeartbeatSettings, FileSettings):
     """``PYWRY_DEPLOY__*``: the state backend and multi-worker behaviour.
 
-    Plus the worker heartbeat (:mod:`pywry._lifecycle_settings`).
+    Plus the worker heartbeat (:mod:`pywry._lifecycle_settings`) and downloads
+    (:mod:`pywry._files_settings`).
 
     Plus the fields of every installed state backend's ``settings_model`` (see the
     module docstring); any other key is an error.

@@ -11,6 +11,7 @@ The hierarchy::
     │   └── InvalidEventError         an event name or payload is not acceptable
     ├── ViewerStateError              ``ctx.state`` got a value it cannot keep
     ├── OutboxFullError               widget updates pile up faster than they are sent
+    ├── DownloadError                 ``widget.download()`` cannot offer this file
     ├── OptionalDependencyError       a user-side library (plotly, pandas) is missing
     └── BackendError                  the state backend failed
         └── BackendUnavailableError   the backend cannot be reached right now
@@ -23,6 +24,7 @@ __all__ = [
     "BackendNotFoundError",
     "BackendUnavailableError",
     "ConfigurationError",
+    "DownloadError",
     "InvalidEventError",
     "OptionalDependencyError",
     "OutboxFullError",
@@ -96,3 +98,8 @@ class ViewerStateError(PyWryError, ValueError):
 
 class OutboxFullError(PyWryError, RuntimeError):
     """Too many widget updates wait for the server loop (see ``pywry.runtime.OUTBOX_LIMIT``)."""
+
+
+class DownloadError(PyWryError, ValueError):
+    """``widget.download()`` was called outside a callback, with a file over
+    ``PYWRY_DEPLOY__DOWNLOAD_MAX_BYTES``, or with a source it cannot read."""

@@ -21,6 +21,7 @@ from pywry.context import Viewer, ViewerState
 from pywry.errors import OutboxFullError, ViewerStateError, WidgetNotFoundError
 
 if TYPE_CHECKING:
+    from pywry._file_sink import FileSink
     from pywry.callbacks import CallbackObserver
     from pywry.state.records import WidgetRecord
 
@@ -41,6 +42,8 @@ class Sink(Protocol):
     worker_id: str
     #: Largest ``ctx.state`` of one viewer, as JSON bytes.
     viewer_state_max_bytes: int
+    #: Where ``widget.download()`` stores files and how it offers them.
+    files: FileSink
 
     async def emit(self, label: str, event: str, data: Any) -> None:
         """Deliver ``event`` to every browser viewing ``label``, on every worker."""

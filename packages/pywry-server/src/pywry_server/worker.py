@@ -27,6 +27,7 @@ from pywry.errors import BackendError, BackendUnavailableError
 from pywry_server.availability import Availability
 from pywry_server.codes import CloseCode
 from pywry_server.dispatch import Dispatcher
+from pywry_server.files import Downloads
 from pywry_server.inbound import InboundRouter
 from pywry_server.listener import BusListener
 from pywry_server.metrics import NO_METRICS, Metrics
@@ -60,6 +61,7 @@ class Worker:
     inbound: InboundRouter
     outbound: Outbound
     viewers: ViewerDirectory
+    downloads: Downloads
     listener: BusListener
     upkeep: Upkeep
     tasks: TaskSet
@@ -87,6 +89,8 @@ class Worker:
         dispatcher = Dispatcher(runtime, tasks, max_running=settings.server.max_running_callbacks)
         viewers = ViewerDirectory(backend.sessions, ttl=deploy.session_ttl)
         outbound = Outbound(settings, backend, sockets, viewers, worker_id, metrics)
+        downloads = Downloads(settings, backend, outbound.emit_to_viewer)
+        outbound.files = downloads
         sweep = None if sweep_sessions is None else (lambda: sweep_sessions(sockets))
         return cls(
             settings=settings,
@@ -98,6 +102,7 @@ class Worker:
             inbound=InboundRouter(backend, dispatcher, dedupe_ttl=2 * deploy.connection_ttl),
             outbound=outbound,
             viewers=viewers,
+            downloads=downloads,
             listener=BusListener(backend.events, worker_id, sockets, dispatcher, metrics),
             upkeep=Upkeep(
                 backend=backend,

@@ -9,6 +9,11 @@ from pywry_state_redis._link import Role, ttl_ms
 __all__ = ["RedisBlobs"]
 
 
+def _as_bytes(value: bytes | str) -> bytes:
+    """What the undecoded client returns (always bytes; typed as either)."""
+    return value if isinstance(value, bytes) else value.encode("latin-1")
+
+
 class RedisBlobs(Role, BlobStore):
     """Chunks are plain string keys (binary-safe); ``{prefix}:files:signing-key`` has
     no TTL: it belongs to the deployment (deleted with the prefix's data)."""
@@ -18,7 +23,7 @@ class RedisBlobs(Role, BlobStore):
 
     async def _get(self, blob_id: str, index: int) -> bytes | None:
         data = await self.link.raw.get(self.link.keys.blob(blob_id, index))
-        return None if data is None else bytes(data)
+        return None if data is None else _as_bytes(data)
 
     async def _delete(self, blob_id: str, chunks: int) -> None:
         keys = self.link.keys
@@ -30,4 +35,4 @@ class RedisBlobs(Role, BlobStore):
         name = self.link.keys.signing_key
         await self.link.raw.set(name, candidate, nx=True)
         stored = await self.link.raw.get(name)
-        return candidate if stored is None else bytes(stored)
+        return candidate if stored is None else _as_bytes(stored)

@@ -44,9 +44,7 @@ class BlobStore(ABC):
         if not isinstance(data, bytes):
             raise TypeError(f"a chunk must be bytes, got {type(data).__name__}")
         if len(data) > MAX_CHUNK_BYTES:
-            raise ValueError(
-                f"a chunk may hold at most {MAX_CHUNK_BYTES} bytes, got {len(data)}"
-            )
+            raise ValueError(f"a chunk may hold at most {MAX_CHUNK_BYTES} bytes, got {len(data)}")
         await self._put(blob_id, index, data, ttl)
 
     async def get_chunk(self, blob_id: str, index: int) -> bytes | None:

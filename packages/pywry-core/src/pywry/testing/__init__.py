@@ -31,8 +31,8 @@ a callable building one unstarted backend), ``backend`` (started), ``make_backen
 from __future__ import annotations
 
 from pywry.testing._fixtures import BackendFactory, BackendFixtures, MakeBackend, RunInSubprocess
-from pywry.testing.blobs import BlobStoreTests
 from pywry.testing._support import LONG_TTL, SHORT_TTL, eventually, requires, uid
+from pywry.testing.blobs import BlobStoreTests
 from pywry.testing.connections import ConnectionRouterTests
 from pywry.testing.events import EventBusTests
 from pywry.testing.lifecycle import LifecycleTests

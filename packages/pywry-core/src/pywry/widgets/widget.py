@@ -8,7 +8,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, overload
 
-from pywry import _json
+from pywry import _json, downloads
 from pywry.callbacks import MAX_ARITY, Callback, accepted_arity, invoke_all
 from pywry.context import (
     EventContext,
@@ -223,6 +223,25 @@ class Widget:
             logger.debug("%r on %r before the server started: dropped", event, self._label)
             return None
         return sink, payload
+
+    def download(
+        self, source: downloads.DownloadSource, filename: str, media_type: str | None = None
+    ) -> None:
+        """Offer a file of any size to the viewer being answered (inside a sync callback).
+
+        ``source`` is ``bytes``, a path (``pathlib.Path``) or an iterator of ``bytes``. It
+        is stored in the state backend in chunks as it is read; then the viewer's page
+        gets a short-lived URL signed for its session, which any worker streams. Raises
+        :class:`~pywry.errors.DownloadError` outside a callback, on the event loop (use
+        :meth:`download_async`) and over ``PYWRY_DEPLOY__DOWNLOAD_MAX_BYTES``.
+        """
+        downloads.download(self._runtime, self._label, source, filename, media_type)
+
+    async def download_async(
+        self, source: downloads.DownloadSource, filename: str, media_type: str | None = None
+    ) -> None:
+        """:meth:`download` for async callbacks (files and iterators are read off the loop)."""
+        await downloads.download_async(self._runtime, self._label, source, filename, media_type)
 
     def alert(
         self,
