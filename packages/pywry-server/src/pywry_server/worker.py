@@ -99,7 +99,9 @@ class Worker:
             worker_id=worker_id,
             sockets=sockets,
             availability=availability,
-            inbound=InboundRouter(backend, dispatcher, dedupe_ttl=2 * deploy.connection_ttl),
+            inbound=InboundRouter(
+                backend, dispatcher, worker_id, dedupe_ttl=2 * deploy.connection_ttl
+            ),
             outbound=outbound,
             viewers=viewers,
             downloads=downloads,

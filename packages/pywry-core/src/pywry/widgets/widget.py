@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 from pywry import _json, downloads
-from pywry.callbacks import MAX_ARITY, Callback, accepted_arity, invoke_all
+from pywry.callbacks import MAX_ARITY, Callback, accepted_arity, invoke_all, is_async_callback
 from pywry.context import (
     EventContext,
     Viewer,
@@ -20,6 +20,7 @@ from pywry.context import (
 )
 from pywry.errors import InvalidEventError
 from pywry.events import EVENT_PATTERN, check_user_event, validate_event_name
+from pywry.progress import PROGRESS_EVENT, Run
 from pywry.state.records import WidgetRecord
 from pywry.toolbar.session import ToolbarSession
 
@@ -130,7 +131,13 @@ class Widget:
         return bool(self._callbacks.get(event))
 
     async def dispatch(
-        self, event: str, data: Any, *, origin: str | None = None, viewer: Viewer | None = None
+        self,
+        event: str,
+        data: Any,
+        *,
+        origin: str | None = None,
+        viewer: Viewer | None = None,
+        run: Run | None = None,
     ) -> int:
         """Run the callbacks of ``event`` (one failing never stops the others).
 
@@ -138,28 +145,43 @@ class Widget:
         server passes it; answers meant for that page alone go back to it);
         ``viewer`` who sent it: callbacks then run with an
         :class:`~pywry.context.EventContext` and what they send reaches that viewer.
+        ``run`` (made by the server) carries ``ctx.progress`` and the viewer's cancel.
         Returns the number of callbacks that ran.
         """
         callbacks = list(self._callbacks.get(event, ()))
-        ctx = None if viewer is None else await self._context(viewer, event, origin, callbacks)
-        with viewer_scope(ctx):
-            await self._toolbar_session.receive(event, data, origin=origin)
-            await invoke_all(
-                callbacks,
-                data,
-                event,
-                self._label,
-                executor=self._runtime.executor,
-                ctx=ctx,
-                observe=self._runtime.callback_observer,
-            )
+        ctx = None
+        if viewer is not None:
+            ctx = await self._context(viewer, event, origin, callbacks, run)
+            viewer_id = viewer.viewer_id
+            ctx.run.bind(lambda payload: self._to_viewer(viewer_id, PROGRESS_EVENT, payload))
+            ctx.run.cancel_task = bool(callbacks) and all(map(is_async_callback, callbacks))
+        try:
+            with viewer_scope(ctx):
+                await self._toolbar_session.receive(event, data, origin=origin)
+                await invoke_all(
+                    callbacks,
+                    data,
+                    event,
+                    self._label,
+                    executor=self._runtime.executor,
+                    ctx=ctx,
+                    observe=self._runtime.callback_observer,
+                )
+        finally:
+            if ctx is not None:
+                ctx.run.finish()
         changed = None if ctx is None else ctx.changed_state
         if ctx is not None and changed is not None:
             await self._runtime.save_viewer_state(ctx.viewer, changed.snapshot())
         return len(callbacks)
 
     async def _context(
-        self, viewer: Viewer, event: str, origin: str | None, callbacks: list[Callback]
+        self,
+        viewer: Viewer,
+        event: str,
+        origin: str | None,
+        callbacks: list[Callback],
+        run: Run | None,
     ) -> EventContext:
         """The callbacks' context; the viewer's state is read when one of them takes ``ctx``."""
         state: ViewerState | Callable[[], ViewerState]
@@ -174,6 +196,7 @@ class Widget:
             event=event,
             state=state,
             origin=origin,
+            run=run,
         )
 
     # -- events to browsers ----------------------------------------------------
@@ -206,6 +229,15 @@ class Widget:
     def _for_everyone() -> bool:
         """Whether a change is everyone's (and new page loads'): outside a viewer's callback."""
         return current_context() is None
+
+    def _to_viewer(self, viewer_id: str, event: str, data: Any) -> None:
+        """Send ``event`` to one viewer, from any thread, inside a callback or not."""
+        outbound = self._outbound(event, data)
+        if outbound is not None:
+            sink, payload = outbound
+            self._runtime.schedule(
+                lambda: sink.emit_to_viewer(viewer_id, self._label, event, payload)
+            )
 
     def _send_to(self, connection_id: str, event: str, data: Any) -> None:
         """Send ``event`` to one browser connection only: not broadcast, not logged."""
