@@ -157,16 +157,25 @@ def test_progress_validates_and_is_throttled(add_widget: Any, make_client: Any) 
     ws.__exit__(None, None, None)
 
 
-# -- across workers: the socket that cancels is on another worker ----------------------
+# -- across workers (Redis, SQLite): the socket that cancels is on another worker -------
 
 
-@pytest.fixture
-def two_workers() -> Iterator[tuple[TestClient, TestClient, list[str]]]:
-    url, prefix = redis_server_url(), f"pywry-progress-{uuid.uuid4().hex[:8]}"
-    backend_cls = load_state_backend("redis")
-    settings = load_settings(
-        deploy={"state_backend": "redis", "redis_url": url, "redis_prefix": prefix}
-    )
+@pytest.fixture(params=[pytest.param("redis", marks=pytest.mark.redis), "sqlite"])
+def two_workers(
+    request: pytest.FixtureRequest, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[TestClient, TestClient, list[str]]]:
+    """Two workers (apps) on one shared backend, each defining the same widget."""
+    name = request.param
+    url = prefix = ""
+    deploy: dict[str, Any] = {"state_backend": name}
+    if name == "redis":
+        url, prefix = redis_server_url(), f"pywry-progress-{uuid.uuid4().hex[:8]}"
+        deploy.update(redis_url=url, redis_prefix=prefix)
+    else:
+        monkeypatch.setenv("PYWRY_SQLITE_KEY", "progress-test-key")
+        deploy.update(sqlite_path=str(tmp_path / "state.db"))
+    backend_cls = load_state_backend(name)
+    settings = load_settings(deploy=deploy)
     seen: list[str] = []
     clients = []
     for worker_id in ("worker-one", "worker-two"):
@@ -183,6 +192,8 @@ def two_workers() -> Iterator[tuple[TestClient, TestClient, list[str]]]:
     yield clients[0], clients[1], seen
     for client in reversed(clients):
         client.__exit__(None, None, None)
+    if name != "redis":
+        return
     connection = redis.Redis.from_url(url)
     keys = list(connection.scan_iter(match=f"{prefix}:*"))
     if keys:
@@ -190,7 +201,6 @@ def two_workers() -> Iterator[tuple[TestClient, TestClient, list[str]]]:
     connection.close()
 
 
-@pytest.mark.redis
 def test_cancel_reaches_the_worker_running_the_callback(two_workers: Any) -> None:
     one, two, seen = two_workers
     cookie = "browser-a-0123456789abcdef"
