@@ -8,11 +8,14 @@ import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 from pywry.downloads import CHUNK_BYTES
 from pywry.errors import DownloadError
+from pywry_server.auth import create_session
 from starlette.testclient import TestClient
 
 ANON = "pywry_anon"
@@ -223,4 +226,33 @@ def test_stream_holds_one_chunk_at_a_time(add_widget: Any, make_client: Any) -> 
             pieces += 1
     assert digest.digest() == hashlib.sha256(data).digest()
     assert pieces >= 24 * 1024 * 1024 // CHUNK_BYTES
+    ws.__exit__(None, None, None)
+
+
+def test_with_auth_the_url_is_bound_to_the_login_session(add_widget: Any, make_client: Any) -> None:
+    widget = add_widget()
+    widget.on("app:save", lambda *_: widget.download(b"secret rows", "rows.txt"))
+    client = make_client(deploy={"auth_enabled": True})
+    app = cast(FastAPI, client.app)
+
+    @app.get("/login")
+    async def login(request: Request, user: str) -> JSONResponse:
+        response = JSONResponse({"ok": True})
+        response.headers["X-Session-Id"] = await create_session(request, response, user=user)
+        return response
+
+    bob = client.get("/login", params={"user": "bob"}).headers["x-session-id"]
+    client.get("/login", params={"user": "alice"})  # the client's cookie is alice's now
+    ws = client.websocket_connect("/widget/demo/ws?client=authdownload1")
+    socket = ws.__enter__()
+    socket.send_json({"type": "hello", "lastSeq": None, "viewer": None})
+    welcome = socket.receive_json()
+    assert welcome["type"] == "welcome", welcome
+    url = ask(socket, "app:save")["data"]["url"]
+    assert client.get(url).content == b"secret rows"  # alice's cookie
+    answer = client.get(url, headers={"authorization": f"Bearer {bob}"})  # bob's session
+    assert answer.status_code == 403
+    assert answer.json()["detail"] == "this download belongs to another session"
+    client.cookies.clear()
+    assert client.get(url).status_code == 403  # no session at all
     ws.__exit__(None, None, None)
