@@ -29,6 +29,7 @@ __all__ = [
     "CallbackObserver",
     "accepted_arity",
     "invoke_all",
+    "is_async_callback",
     "run_callback",
 ]
 
@@ -77,6 +78,11 @@ def _shape(fn: Callback) -> tuple[int, bool]:
 def accepted_arity(fn: Callback) -> int:
     """How many of ``(data, event_type, label, ctx)`` ``fn`` takes (0 to 4)."""
     return _shape(fn)[0]
+
+
+def is_async_callback(fn: Callback) -> bool:
+    """Whether ``fn`` is awaited on the loop (not run in a thread)."""
+    return _shape(fn)[1]
 
 
 def _is_async(fn: Callback) -> bool:

@@ -52,6 +52,7 @@ from pydantic_settings import (
 
 from pywry._backend_settings import backend_settings_models, read_backend_settings
 from pywry._config_files import FileSource, config_files, file_origins
+from pywry._files_settings import FileSettings
 from pywry._lifecycle_settings import HeartbeatSettings, WorkerStartSettings
 from pywry._oidc_settings import OIDCSettings
 from pywry._setting_values import frame_ancestor_sources, holds_private_key, split_list
@@ -223,11 +224,11 @@ class ServerSettings(_Section, WorkerStartSettings):
         return self
 
 
-class DeploySettings(_Section, HeartbeatSettings, OIDCSettings):
+class DeploySettings(_Section, HeartbeatSettings, OIDCSettings, FileSettings):
     """``PYWRY_DEPLOY__*``: the state backend and multi-worker behaviour.
 
-    Plus the worker heartbeat (:mod:`pywry._lifecycle_settings`) and the OpenID Connect
-    login (:mod:`pywry._oidc_settings`).
+    Plus the worker heartbeat (:mod:`pywry._lifecycle_settings`), the OpenID Connect
+    login (:mod:`pywry._oidc_settings`) and downloads (:mod:`pywry._files_settings`).
 
     Plus the fields of every installed state backend's ``settings_model`` (see the
     module docstring); any other key is an error.

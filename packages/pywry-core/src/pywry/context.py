@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pywry.errors import ViewerStateError
+from pywry.progress import Run
 
 __all__ = [
     "EventContext",
@@ -143,8 +144,11 @@ class EventContext:
         event: str,
         state: ViewerState | Callable[[], ViewerState],
         origin: str | None = None,
+        run: Run | None = None,
     ) -> None:
         self.viewer = viewer
+        #: This event's run: its progress and whether the viewer cancelled it.
+        self.run = run or Run(viewer.viewer_id)
         self.worker_id = worker_id
         self.label = label
         self.event = event
@@ -179,6 +183,23 @@ class EventContext:
     def user(self) -> str | None:
         """The logged-in user with ``PYWRY_DEPLOY__AUTH_ENABLED``, else ``None``."""
         return self.viewer.user
+
+    def progress(self, fraction: float, message: str | None = None) -> None:
+        """Show this viewer how far the work got (0 to 1), with a Cancel button.
+
+        See :mod:`pywry.progress`; safe from sync and async callbacks.
+        """
+        self.run.progress(fraction, message)
+
+    @property
+    def cancelled(self) -> bool:
+        """Whether the viewer pressed Cancel; long sync work should poll it and stop."""
+        return self.run.cancelled
+
+    @property
+    def run_id(self) -> str:
+        """The id the viewer's Cancel names (``pywry:cancel {id}``)."""
+        return self.run.run_id
 
     def __repr__(self) -> str:
         return (

@@ -12,6 +12,7 @@ The hierarchy::
     ├── AccessError                   per-widget access misused (``private`` outside a session)
     ├── ViewerStateError              ``ctx.state`` got a value it cannot keep
     ├── OutboxFullError               widget updates pile up faster than they are sent
+    ├── DownloadError                 ``widget.download()`` cannot offer this file
     ├── OptionalDependencyError       a user-side library (plotly, pandas) is missing
     └── BackendError                  the state backend failed
         └── BackendUnavailableError   the backend cannot be reached right now
@@ -25,6 +26,7 @@ __all__ = [
     "BackendNotFoundError",
     "BackendUnavailableError",
     "ConfigurationError",
+    "DownloadError",
     "InvalidEventError",
     "OptionalDependencyError",
     "OutboxFullError",
@@ -106,3 +108,8 @@ class ViewerStateError(PyWryError, ValueError):
 
 class OutboxFullError(PyWryError, RuntimeError):
     """Too many widget updates wait for the server loop (see ``pywry.runtime.OUTBOX_LIMIT``)."""
+
+
+class DownloadError(PyWryError, ValueError):
+    """``widget.download()`` was called outside a callback, with a file over
+    ``PYWRY_DEPLOY__DOWNLOAD_MAX_BYTES``, or with a source it cannot read."""

@@ -22,7 +22,9 @@ from pywry.context import Viewer, ViewerState
 from pywry.errors import OutboxFullError, ViewerStateError, WidgetNotFoundError
 
 if TYPE_CHECKING:
+    from pywry._file_sink import FileSink
     from pywry.callbacks import CallbackObserver
+    from pywry.progress import Run
     from pywry.state.records import WidgetRecord
 
 __all__ = ["LocalWidget", "Runtime", "Sink", "current_runtime"]
@@ -42,6 +44,8 @@ class Sink(Protocol):
     worker_id: str
     #: Largest ``ctx.state`` of one viewer, as JSON bytes.
     viewer_state_max_bytes: int
+    #: Where ``widget.download()`` stores files and how it offers them.
+    files: FileSink
 
     async def emit(self, label: str, event: str, data: Any) -> None:
         """Deliver ``event`` to every browser viewing ``label``, on every worker."""
@@ -100,9 +104,16 @@ class LocalWidget(Protocol):
         """Changes whenever the widget's page would (pages are cached by it)."""
 
     async def dispatch(
-        self, event: str, data: Any, *, origin: str | None = None, viewer: Viewer | None = None
+        self,
+        event: str,
+        data: Any,
+        *,
+        origin: str | None = None,
+        viewer: Viewer | None = None,
+        run: Run | None = None,
     ) -> int:
-        """Run the callbacks of ``event``; the number that ran."""
+        """Run the callbacks of ``event``; the number that ran (``run``: its progress
+        and cancellation, made by the server)."""
 
 
 class Runtime:

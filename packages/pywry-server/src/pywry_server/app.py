@@ -35,6 +35,7 @@ from pywry_server.auth import (
 )
 from pywry_server.compression import GzipMiddleware
 from pywry_server.data import serve_widget_data
+from pywry_server.files import FILES_PATH
 from pywry_server.headers import SecurityHeadersMiddleware
 from pywry_server.health import add_health_routes
 from pywry_server.limits import SocketLimit, quiet_client_tracebacks
@@ -120,7 +121,7 @@ def create_app(
     )
     # Pages (and the user's own routes) go out gzipped, each distinct body compressed
     # once; assets and widget data are stored gzipped already and carry
-    # Content-Encoding, which the middleware skips.
+    # Content-Encoding, which the middleware skips; so does it downloads (attachments).
     app.add_middleware(GzipMiddleware, minimum_size=1024)
     # Each binds the request's session for show*(private=True) in handlers.
     if not settings.deploy.auth_enabled:  # viewers are bound to a login session otherwise
@@ -208,6 +209,11 @@ def _add_routes(app: FastAPI, prefix: str, *, auth: bool) -> None:
     async def asset(filename: str, request: Request) -> Response:
         return await serve_asset(filename, request)
 
+    async def download(token: str, request: Request) -> Response:
+        # The token's signature, expiry and session binding are its access check.
+        worker: Worker = request.app.state.pywry
+        return await worker.downloads.response(token, request)
+
     # With auth enabled the session is checked before the label: 401, never a 404 hint.
     guard = [Depends(require_session)] if auth else []
     app.router.routes.append(_PlainRoute(f"{prefix}/{{label}}", page, methods=["GET"]))
@@ -220,6 +226,7 @@ def _add_routes(app: FastAPI, prefix: str, *, auth: bool) -> None:
     )
     app.add_api_websocket_route(f"{prefix}/{{label}}/ws", widget_socket)
     app.add_api_route("/pywry/assets/{filename}", asset, methods=["GET"], include_in_schema=False)
+    app.add_api_route(f"{FILES_PATH}/{{token}}", download, methods=["GET"], include_in_schema=False)
 
 
 class _PlainRoute(Route):

@@ -7,7 +7,8 @@ rather than one per request. Streamed bodies are compressed as they go, uncached
 
 Like Starlette's ``GZipMiddleware``, which it replaces: only for clients that send
 ``Accept-Encoding: gzip``, only bodies of at least ``minimum_size`` bytes, never a
-response that already has a ``Content-Encoding`` or is an event stream.
+response that already has a ``Content-Encoding``, is an event stream or an attachment
+(downloads stream as they are, with their ``Content-Length``).
 """
 
 from __future__ import annotations
@@ -132,6 +133,8 @@ class _Responder:
         if "content-encoding" in headers:
             return False
         if headers.get("content-type", "").startswith(_NOT_COMPRESSED):
+            return False
+        if headers.get("content-disposition", "").lower().startswith("attachment"):
             return False
         return more or len(body) >= self._middleware.minimum_size
 

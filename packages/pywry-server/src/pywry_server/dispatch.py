@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import hmac
+import logging
 from typing import TYPE_CHECKING, Any
 
 from pywry.context import Viewer
+from pywry.progress import Run
 
 if TYPE_CHECKING:
     from pywry.runtime import Runtime
@@ -13,6 +17,8 @@ if TYPE_CHECKING:
     from pywry_server.tasks import TaskSet
 
 __all__ = ["Dispatcher", "WorkerBusy"]
+
+logger = logging.getLogger("pywry.server.dispatch")
 
 
 class WorkerBusy(Exception):
@@ -31,6 +37,8 @@ class Dispatcher:
         self._runtime = runtime
         self._tasks = tasks
         self._max_running = max_running
+        #: The runs of viewers' events going on here, by run id (``pywry:cancel``).
+        self._runs: dict[str, tuple[Run, asyncio.Task[Any]]] = {}
 
     def defines(self, label: str) -> bool:
         return self._runtime.get(label) is not None
@@ -60,11 +68,34 @@ class Dispatcher:
         widget = self._runtime.get(label)
         if widget is None:
             return False
-        who = None
+        who = run = None
         if viewer is not None:
             who = Viewer(viewer.viewer_id, viewer.session_id, viewer.user)
-        self._tasks.spawn(
-            widget.dispatch(event, data, origin=origin, viewer=who),
+            run = Run(viewer.viewer_id)
+        task = self._tasks.spawn(
+            widget.dispatch(event, data, origin=origin, viewer=who, run=run),
             name=f"pywry-callback:{label}:{event}",
         )
+        if run is not None:
+            run_id = run.run_id
+            self._runs[run_id] = (run, task)
+            task.add_done_callback(lambda _task: self._runs.pop(run_id, None))
+        return True
+
+    def cancel(self, run_id: str, viewer_id: str) -> bool:
+        """Cancel the run ``run_id`` of ``viewer_id`` if it runs here; whether it does.
+
+        ``ctx.cancelled`` becomes true; when every callback of the event is async, the
+        task is cancelled too. A run of another viewer is left alone.
+        """
+        found = self._runs.get(run_id)
+        if found is None:
+            return False
+        run, task = found
+        if not hmac.compare_digest(run.viewer_id, viewer_id):
+            logger.warning("A viewer tried to cancel another viewer's run %s", run_id)
+            return True  # it runs here; the request is refused
+        run.cancel()
+        if run.cancel_task:
+            task.cancel()
         return True

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Literal
 
-from pywry_server.messages import Dispatch, worker_channel
+from pywry.progress import CANCEL_EVENT
+
+from pywry_server.messages import WIDGETS_CHANNEL, Cancel, Dispatch, worker_channel
 
 if TYPE_CHECKING:
     from pywry.state.base import StateBackend
@@ -27,8 +29,11 @@ class InboundRouter:
     heartbeat expired.
     """
 
-    def __init__(self, backend: StateBackend, dispatcher: Dispatcher, *, dedupe_ttl: float) -> None:
+    def __init__(
+        self, backend: StateBackend, dispatcher: Dispatcher, worker_id: str, *, dedupe_ttl: float
+    ) -> None:
         self._backend = backend
+        self._worker_id = worker_id
         self._dispatcher = dispatcher
         self._dedupe_ttl = dedupe_ttl
 
@@ -36,6 +41,9 @@ class InboundRouter:
         self, connection: Connection, event: str, data: Any, frame_id: str | None
     ) -> Status:
         label = connection.label
+        if event == CANCEL_EVENT:  # never turned away: it is how a busy worker gets relief
+            await self._cancel(connection, data)
+            return "ok"
         if self._dispatcher.defines(label):
             self._dispatcher.check_room()  # before the claim: a refused frame may come again
         if frame_id is not None:
@@ -51,3 +59,13 @@ class InboundRouter:
         message = Dispatch(label=label, event=event, data=data, origin=origin, viewer=viewer)
         await self._backend.events.publish(worker_channel(owner), message.wire())
         return "ok"
+
+    async def _cancel(self, connection: Connection, data: Any) -> None:
+        """Cancel the sender's run named in ``data`` here, or ask every worker to."""
+        run_id = data.get("id") if isinstance(data, dict) else None
+        viewer = connection.viewer
+        if not isinstance(run_id, str) or not 0 < len(run_id) <= 64 or viewer is None:
+            return
+        if not self._dispatcher.cancel(run_id, viewer.viewer_id):
+            message = Cancel(run=run_id, viewer=viewer.viewer_id, sender=self._worker_id)
+            await self._backend.events.publish(WIDGETS_CHANNEL, message.wire())

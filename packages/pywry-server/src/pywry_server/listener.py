@@ -19,6 +19,7 @@ from pywry_server.delivery import deliver_here
 from pywry_server.messages import (
     WIDGETS_CHANNEL,
     BusMessage,
+    Cancel,
     Closed,
     Direct,
     Dispatch,
@@ -104,6 +105,9 @@ class BusListener:
                 origin=message.origin,
                 viewer=message.viewer,
             )
+        elif isinstance(message, Cancel):
+            if message.sender != self._worker_id:  # the sender looked at its own runs
+                self._dispatcher.cancel(message.run, message.viewer)
         elif isinstance(message, Direct):
             target = self._sockets.get(message.connection)
             if target is not None and target.label == message.label:

@@ -5,7 +5,8 @@ Channels (names relative to the backend's namespace):
 - ``widgets``: every worker listens. :class:`Deliver` carries a logged event of a
   widget (with its ``seq``) to whichever workers hold sockets of it;
   :class:`DeliverToViewer` carries a logged event of one viewer (with its ``vseq``)
-  to the worker holding that viewer's socket; :class:`Closed` says a widget is gone.
+  to the worker holding that viewer's socket; :class:`Closed` says a widget is gone;
+  :class:`Cancel` asks whichever worker runs a viewer's callback to cancel it.
 - ``worker:<id>``: one worker's own. :class:`Dispatch` runs a run-time widget's
   callbacks on the worker that owns it; :class:`Direct` carries an unlogged event to
   one socket that worker holds.
@@ -24,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 __all__ = [
     "WIDGETS_CHANNEL",
     "BusMessage",
+    "Cancel",
     "Closed",
     "Deliver",
     "DeliverToViewer",
@@ -107,8 +109,17 @@ class Closed(_Announcement):
     reason: str = "The widget was closed"
 
 
+class Cancel(_Announcement):
+    """The viewer pressed Cancel on a run (``pywry:cancel``); its worker cancels it."""
+
+    kind: Literal["cancel"] = "cancel"
+    run: str
+    viewer: str
+
+
 BusMessage = Annotated[
-    Deliver | DeliverToViewer | Dispatch | Direct | Closed, Field(discriminator="kind")
+    Deliver | DeliverToViewer | Dispatch | Direct | Closed | Cancel,
+    Field(discriminator="kind"),
 ]
 _ADAPTER: TypeAdapter[BusMessage] = TypeAdapter(BusMessage)
 

@@ -30,6 +30,7 @@ from pywry_server.messages import (
 from pywry_server.viewers import viewer_log
 
 if TYPE_CHECKING:
+    from pywry._file_sink import FileSink
     from pywry.config import PyWrySettings
     from pywry.context import Viewer
     from pywry.state.base import StateBackend
@@ -71,6 +72,8 @@ class Outbound:
         self._shared = Capability.SHARED in backend.capabilities
         self._metrics = metrics
         self._stamp = metrics.enabled  # put the publish time on deliveries (bus lag)
+        #: Where widget.download() stores files (set by ``Worker.compose``).
+        self.files: FileSink
 
     def stop_retrying(self) -> None:
         """Shutdown: emits waiting for the backend give up instead of retrying."""

@@ -44,6 +44,7 @@ __all__ = [
 BROWSER_RESERVED_ALLOWED = frozenset(
     {
         "pywry:ready",
+        "pywry:cancel",
         "toolbar:state",
         "toolbar:secret-reveal",
         "toolbar:secret-copy",

@@ -28,6 +28,7 @@ from pywry_server.access import AccessGuard
 from pywry_server.availability import Availability
 from pywry_server.codes import CloseCode
 from pywry_server.dispatch import Dispatcher
+from pywry_server.files import Downloads
 from pywry_server.inbound import InboundRouter
 from pywry_server.listener import BusListener
 from pywry_server.metrics import NO_METRICS, Metrics
@@ -61,6 +62,7 @@ class Worker:
     inbound: InboundRouter
     outbound: Outbound
     viewers: ViewerDirectory
+    downloads: Downloads
     listener: BusListener
     upkeep: Upkeep
     tasks: TaskSet
@@ -90,6 +92,8 @@ class Worker:
         viewers = ViewerDirectory(backend.sessions, ttl=deploy.session_ttl)
         outbound = Outbound(settings, backend, sockets, viewers, worker_id, metrics)
         access = AccessGuard(runtime, backend, auth_enabled=deploy.auth_enabled)
+        downloads = Downloads(settings, backend, outbound.emit_to_viewer)
+        outbound.files = downloads
 
         async def sweep() -> None:
             if sweep_sessions is not None:  # first: a session that ended closes with 4401
@@ -103,9 +107,12 @@ class Worker:
             worker_id=worker_id,
             sockets=sockets,
             availability=availability,
-            inbound=InboundRouter(backend, dispatcher, dedupe_ttl=2 * deploy.connection_ttl),
+            inbound=InboundRouter(
+                backend, dispatcher, worker_id, dedupe_ttl=2 * deploy.connection_ttl
+            ),
             outbound=outbound,
             viewers=viewers,
+            downloads=downloads,
             listener=BusListener(backend.events, worker_id, sockets, dispatcher, metrics),
             upkeep=Upkeep(
                 backend=backend,

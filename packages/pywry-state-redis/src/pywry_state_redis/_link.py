@@ -108,6 +108,13 @@ class Keys:
     def claim(self, key: str) -> str:
         return f"{self.prefix}:claim:{key}"
 
+    def blob(self, blob_id: str, index: int) -> str:
+        return f"{self.prefix}:blob:{blob_id}:{index}"
+
+    @property
+    def signing_key(self) -> str:
+        return f"{self.prefix}:files:signing-key"
+
     def bus(self, channel: str) -> str:
         return f"{self.prefix}:bus:{channel}"
 
@@ -156,6 +163,15 @@ class Link:
         bus_pool = ConnectionPool.from_url(url, client_name=f"{self.client_name}:bus", **options)
         self.bus_redis = Redis(connection_pool=bus_pool)
         self.scripts = _load_scripts(self.redis)
+        # File chunks are bytes: their own small pool, without decoding.
+        raw_pool = BlockingConnectionPool.from_url(
+            url,
+            max_connections=pool_size,
+            timeout=POOL_WAIT,
+            client_name=f"{self.client_name}:files",
+            **{**options, "decode_responses": False},
+        )
+        self.raw = Redis(connection_pool=raw_pool)
 
     def unavailable(self, exc: BaseException) -> BackendUnavailableError:
         """The error callers see when Redis cannot be reached."""
@@ -170,6 +186,7 @@ class Link:
 
     async def aclose(self) -> None:
         await self.bus_redis.aclose(close_connection_pool=True)
+        await self.raw.aclose(close_connection_pool=True)
         await self.redis.aclose(close_connection_pool=True)
 
 

@@ -13,6 +13,7 @@ from pywry.config import env_var_for
 from pywry.errors import BackendUnavailableError
 from pywry.state.base import Capability, StateBackend
 
+from pywry_state_redis._blobs import RedisBlobs
 from pywry_state_redis._events import RedisEvents
 from pywry_state_redis._link import Link, Role
 from pywry_state_redis._stores import RedisConnections, RedisSessions, RedisWidgets, RedisWorkers
@@ -37,7 +38,7 @@ class RedisBackend(StateBackend):
     """
 
     name = "redis"
-    capabilities = frozenset({Capability.SHARED, Capability.PERSISTENT})
+    capabilities = frozenset({Capability.SHARED, Capability.PERSISTENT, Capability.FILES})
     settings_model = RedisSettings
 
     widgets: RedisWidgets
@@ -45,6 +46,7 @@ class RedisBackend(StateBackend):
     connections: RedisConnections
     workers: RedisWorkers
     events: RedisEvents
+    blobs: RedisBlobs
 
     def __init__(
         self, url: str = "redis://localhost:6379/0", *, prefix: str = "pywry", pool_size: int = 10
@@ -56,6 +58,7 @@ class RedisBackend(StateBackend):
         self.connections = RedisConnections(self._link)
         self.workers = RedisWorkers(self._link)
         self.events = RedisEvents(self._link)
+        self.blobs = RedisBlobs(self._link)
         self._started = False
 
     @classmethod

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 from pywry.errors import BackendError, BackendUnavailableError
 from pywry.state.base import Capability, StateBackend
 
+from pywry_state_sqlite._blobs import SQLiteBlobs
 from pywry_state_sqlite._db import Database, Tx
 from pywry_state_sqlite._events import BUS_RETENTION, POLL_INTERVAL, SQLiteEvents
 from pywry_state_sqlite._open import database_path
@@ -38,6 +39,7 @@ _SWEEPS = (
     "sweep_claims",
     "sweep_replay_entries",
     "sweep_replay_heads",
+    "sweep_blobs",
 )
 
 
@@ -45,12 +47,12 @@ class SQLiteBackend(StateBackend):
     """State in a (by default SQLCipher-encrypted) SQLite file in WAL mode.
 
     Several processes may open the same file: they share widgets, sessions,
-    routing, heartbeats and, through the ``bus`` table, events.
+    routing, heartbeats, downloads' chunks and, through the ``bus`` table, events.
     """
 
     name: ClassVar[str] = "sqlite"
     capabilities: ClassVar[frozenset[Capability]] = frozenset(
-        {Capability.SHARED, Capability.PERSISTENT}
+        {Capability.SHARED, Capability.PERSISTENT, Capability.FILES}
     )
     settings_model = SQLiteSettings
     #: Seconds between sweeps that delete expired rows and old bus messages.
@@ -69,6 +71,7 @@ class SQLiteBackend(StateBackend):
         self.connections = SQLiteConnections(self._db)
         self.workers = SQLiteWorkers(self._db)
         self.events = self._events = SQLiteEvents(self._db)
+        self.blobs = SQLiteBlobs(self._db)
         self._tasks: list[asyncio.Task[None]] = []
         self._start_lock = asyncio.Lock()
 

@@ -73,6 +73,7 @@ _ASSETS: dict[str, Asset] = {
         Asset("bridge.js", "bridge.js"),
         Asset("toolbar.css", "toolbar.css"),
         Asset("toolbar.js", "toolbar.js"),
+        Asset("progress.js", "progress.js"),
         Asset("plotly-widget.js", "plotly-widget.js"),
         Asset("plotly.min.js", "package_data/plotly.min.js", package="plotly"),
         Asset("theme.js", "theme.js"),

@@ -269,6 +269,16 @@
   }
 
   api.on('pywry:download', function (d) {
+    if (d.url) {  // a file stored by widget.download(): the browser fetches it itself
+      var anchor = document.createElement('a');
+      anchor.href = d.url;
+      anchor.download = d.filename || '';
+      anchor.rel = 'noopener';
+      document.body.appendChild(anchor);
+      anchor.click();
+      setTimeout(function () { anchor.remove(); }, 1000);
+      return;
+    }
     var body = d.encoding === 'base64' ? base64ToBytes(d.content) : d.content;
     var blob = new Blob([body], { type: d.mimeType || 'application/octet-stream' });
     var link = document.createElement('a');

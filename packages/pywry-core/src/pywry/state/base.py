@@ -14,6 +14,8 @@ A backend is a :class:`StateBackend` that exposes five role objects:
 ``events`` (:class:`EventBus`)
     Messages between workers (publish/subscribe), a bounded per-widget log of
     server-to-browser events for replay, and once-only claims for deduplication.
+``blobs`` (:class:`~pywry.state.blobs.BlobStore`, with :attr:`Capability.FILES`)
+    Files in chunks with a TTL (downloads), and the deployment's signing key.
 
 Public methods do the shared work (validation, encoding) and call exactly one
 protected abstract method; a backend implements only the protected methods, on
@@ -34,6 +36,8 @@ from pydantic import BaseModel
 from pywry.errors import BackendError, BackendUnavailableError
 from pywry.state._checks import check_id as _check_id
 from pywry.state._checks import check_ttl as _check_ttl
+from pywry.state.blobs import NO_BLOBS
+from pywry.state.blobs import BlobStore as BlobStore
 from pywry.state.bus import Announce as Announce
 from pywry.state.bus import EventBus as EventBus
 from pywry.state.records import ConnectionRecord, SessionRecord, WidgetRecord
@@ -45,6 +49,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Announce",
+    "BlobStore",
     "Capability",
     "ConnectionRouter",
     "EventBus",
@@ -69,6 +74,8 @@ class Capability(str, Enum):
     SHARED = "shared"
     #: State survives closing and reopening the backend (SQLite, Redis).
     PERSISTENT = "persistent"
+    #: ``backend.blobs`` stores files in chunks (downloads); see :mod:`pywry.state.blobs`.
+    FILES = "files"
 
 
 class WidgetStore(ABC):
@@ -268,6 +275,8 @@ class StateBackend(ABC):
     connections: ConnectionRouter
     workers: WorkerRegistry
     events: EventBus
+    #: Files in chunks; only backends that declare :attr:`Capability.FILES` replace it.
+    blobs: BlobStore = NO_BLOBS
 
     @classmethod
     @abstractmethod

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 
 from pywry.state.base import (
+    BlobStore,
+    Capability,
     ConnectionRouter,
     EventBus,
     Message,
@@ -212,10 +214,32 @@ class _Events(EventBus):
         return True
 
 
+class _Blobs(BlobStore):
+    def __init__(self) -> None:
+        self._chunks: _Expiring[bytes] = _Expiring()
+        self._signing_key: bytes | None = None
+
+    async def _put(self, blob_id: str, index: int, data: bytes, ttl: float) -> None:
+        self._chunks.set(f"{blob_id}\0{index}", data, ttl)
+
+    async def _get(self, blob_id: str, index: int) -> bytes | None:
+        return self._chunks.get(f"{blob_id}\0{index}")
+
+    async def _delete(self, blob_id: str, chunks: int) -> None:
+        for index in range(chunks):
+            self._chunks.pop(f"{blob_id}\0{index}")
+
+    async def _key(self, candidate: bytes) -> bytes:
+        if self._signing_key is None:
+            self._signing_key = candidate
+        return self._signing_key
+
+
 class MemoryBackend(StateBackend):
     """State in this process's memory: one worker only, lost on restart."""
 
     name = "memory"
+    capabilities = frozenset({Capability.FILES})
 
     def __init__(self) -> None:
         self.widgets = _Widgets()
@@ -223,6 +247,7 @@ class MemoryBackend(StateBackend):
         self.connections = _Connections()
         self.workers = _Workers()
         self.events = _Events()
+        self.blobs = _Blobs()
 
     @classmethod
     def from_settings(cls, settings: PyWrySettings) -> Self:

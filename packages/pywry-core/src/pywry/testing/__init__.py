@@ -16,7 +16,8 @@ The kit loads settings from that environment (:func:`pywry.config.load_settings`
 finds the class through the ``pywry.state_backends`` entry point, builds it with
 ``from_settings`` and runs ``async with`` around each test. Tests of
 :attr:`~pywry.state.base.Capability.SHARED` (other instances, another process) and
-:attr:`~pywry.state.base.Capability.PERSISTENT` (reopen) skip unless the backend
+:attr:`~pywry.state.base.Capability.PERSISTENT` (reopen) and
+:attr:`~pywry.state.base.Capability.FILES` (``backend.blobs``) skip unless the backend
 class lists the capability in its ``capabilities``.
 
 Fixtures a subclass may use or override: ``backend_env`` (required unless
@@ -31,6 +32,7 @@ from __future__ import annotations
 
 from pywry.testing._fixtures import BackendFactory, BackendFixtures, MakeBackend, RunInSubprocess
 from pywry.testing._support import LONG_TTL, SHORT_TTL, eventually, requires, uid
+from pywry.testing.blobs import BlobStoreTests
 from pywry.testing.connections import ConnectionRouterTests
 from pywry.testing.events import EventBusTests
 from pywry.testing.lifecycle import LifecycleTests
@@ -47,6 +49,7 @@ __all__ = [
     "BackendConformance",
     "BackendFactory",
     "BackendFixtures",
+    "BlobStoreTests",
     "ClaimTests",
     "ConnectionRouterTests",
     "EventBusTests",
@@ -73,6 +76,7 @@ class BackendConformance(
     EventBusTests,
     ReplayLogTests,
     ClaimTests,
+    BlobStoreTests,
     LifecycleTests,
     SharedStateTests,
     PersistenceTests,

@@ -25,6 +25,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from pywry.context import Viewer
+    from pywry.progress import Run
 
 logger = logging.getLogger("pywry.grid")
 
@@ -143,7 +144,13 @@ class DataFrameWidget(DataWidget):
 
     # -- browser to Python -----------------------------------------------------
     async def dispatch(
-        self, event: str, data: Any, *, origin: str | None = None, viewer: Viewer | None = None
+        self,
+        event: str,
+        data: Any,
+        *,
+        origin: str | None = None,
+        viewer: Viewer | None = None,
+        run: Run | None = None,
     ) -> int:
         """Apply ``grid:cell-edit`` to the stored data, then run the callbacks.
 
@@ -154,7 +161,7 @@ class DataFrameWidget(DataWidget):
         """
         if event == "grid:cell-edit" and not self._apply_edit(data, origin):
             return 0
-        return await super().dispatch(event, data, origin=origin, viewer=viewer)
+        return await super().dispatch(event, data, origin=origin, viewer=viewer, run=run)
 
     def _apply_edit(self, data: Any, origin: str | None) -> bool:
         """Store a browser's edit; ``False`` (and a warning) if it is refused."""

@@ -8,9 +8,9 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, overload
 
-from pywry import _json
+from pywry import _json, downloads
 from pywry.access import AccessWidget
-from pywry.callbacks import MAX_ARITY, Callback, accepted_arity, invoke_all
+from pywry.callbacks import MAX_ARITY, Callback, accepted_arity, invoke_all, is_async_callback
 from pywry.context import (
     EventContext,
     Viewer,
@@ -21,6 +21,7 @@ from pywry.context import (
 )
 from pywry.errors import InvalidEventError
 from pywry.events import EVENT_PATTERN, check_user_event, validate_event_name
+from pywry.progress import PROGRESS_EVENT, Run
 from pywry.state.records import WidgetRecord
 from pywry.toolbar.session import ToolbarSession
 
@@ -135,7 +136,13 @@ class Widget:
         return bool(self._callbacks.get(event))
 
     async def dispatch(
-        self, event: str, data: Any, *, origin: str | None = None, viewer: Viewer | None = None
+        self,
+        event: str,
+        data: Any,
+        *,
+        origin: str | None = None,
+        viewer: Viewer | None = None,
+        run: Run | None = None,
     ) -> int:
         """Run the callbacks of ``event`` (one failing never stops the others).
 
@@ -143,28 +150,43 @@ class Widget:
         server passes it; answers meant for that page alone go back to it);
         ``viewer`` who sent it: callbacks then run with an
         :class:`~pywry.context.EventContext` and what they send reaches that viewer.
+        ``run`` (made by the server) carries ``ctx.progress`` and the viewer's cancel.
         Returns the number of callbacks that ran.
         """
         callbacks = list(self._callbacks.get(event, ()))
-        ctx = None if viewer is None else await self._context(viewer, event, origin, callbacks)
-        with viewer_scope(ctx):
-            await self._toolbar_session.receive(event, data, origin=origin)
-            await invoke_all(
-                callbacks,
-                data,
-                event,
-                self._label,
-                executor=self._runtime.executor,
-                ctx=ctx,
-                observe=self._runtime.callback_observer,
-            )
+        ctx = None
+        if viewer is not None:
+            ctx = await self._context(viewer, event, origin, callbacks, run)
+            viewer_id = viewer.viewer_id
+            ctx.run.bind(lambda payload: self._to_viewer(viewer_id, PROGRESS_EVENT, payload))
+            ctx.run.cancel_task = bool(callbacks) and all(map(is_async_callback, callbacks))
+        try:
+            with viewer_scope(ctx):
+                await self._toolbar_session.receive(event, data, origin=origin)
+                await invoke_all(
+                    callbacks,
+                    data,
+                    event,
+                    self._label,
+                    executor=self._runtime.executor,
+                    ctx=ctx,
+                    observe=self._runtime.callback_observer,
+                )
+        finally:
+            if ctx is not None:
+                ctx.run.finish()
         changed = None if ctx is None else ctx.changed_state
         if ctx is not None and changed is not None:
             await self._runtime.save_viewer_state(ctx.viewer, changed.snapshot())
         return len(callbacks)
 
     async def _context(
-        self, viewer: Viewer, event: str, origin: str | None, callbacks: list[Callback]
+        self,
+        viewer: Viewer,
+        event: str,
+        origin: str | None,
+        callbacks: list[Callback],
+        run: Run | None,
     ) -> EventContext:
         """The callbacks' context; the viewer's state is read when one of them takes ``ctx``."""
         state: ViewerState | Callable[[], ViewerState]
@@ -179,6 +201,7 @@ class Widget:
             event=event,
             state=state,
             origin=origin,
+            run=run,
         )
 
     # -- events to browsers ----------------------------------------------------
@@ -212,6 +235,15 @@ class Widget:
         """Whether a change is everyone's (and new page loads'): outside a viewer's callback."""
         return current_context() is None
 
+    def _to_viewer(self, viewer_id: str, event: str, data: Any) -> None:
+        """Send ``event`` to one viewer, from any thread, inside a callback or not."""
+        outbound = self._outbound(event, data)
+        if outbound is not None:
+            sink, payload = outbound
+            self._runtime.schedule(
+                lambda: sink.emit_to_viewer(viewer_id, self._label, event, payload)
+            )
+
     def _send_to(self, connection_id: str, event: str, data: Any) -> None:
         """Send ``event`` to one browser connection only: not broadcast, not logged."""
         outbound = self._outbound(event, data)
@@ -228,6 +260,25 @@ class Widget:
             logger.debug("%r on %r before the server started: dropped", event, self._label)
             return None
         return sink, payload
+
+    def download(
+        self, source: downloads.DownloadSource, filename: str, media_type: str | None = None
+    ) -> None:
+        """Offer a file of any size to the viewer being answered (inside a sync callback).
+
+        ``source`` is ``bytes``, a path (``pathlib.Path``) or an iterator of ``bytes``. It
+        is stored in the state backend in chunks as it is read; then the viewer's page
+        gets a short-lived URL signed for its session, which any worker streams. Raises
+        :class:`~pywry.errors.DownloadError` outside a callback, on the event loop (use
+        :meth:`download_async`) and over ``PYWRY_DEPLOY__DOWNLOAD_MAX_BYTES``.
+        """
+        downloads.download(self._runtime, self._label, source, filename, media_type)
+
+    async def download_async(
+        self, source: downloads.DownloadSource, filename: str, media_type: str | None = None
+    ) -> None:
+        """:meth:`download` for async callbacks (files and iterators are read off the loop)."""
+        await downloads.download_async(self._runtime, self._label, source, filename, media_type)
 
     def alert(
         self,

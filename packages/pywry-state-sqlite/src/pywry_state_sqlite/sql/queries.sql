@@ -161,3 +161,22 @@ DELETE FROM replay_heads WHERE expires_at <= :now;
 
 -- name: sweep_bus
 DELETE FROM bus WHERE created_at <= :now - :retention;
+
+-- name: blob_put
+INSERT INTO blobs (blob_id, idx, data, expires_at) VALUES (:id, :idx, :data, :now + :ttl)
+ON CONFLICT (blob_id, idx) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at;
+
+-- name: blob_get
+SELECT data FROM blobs WHERE blob_id = :id AND idx = :idx AND expires_at > :now;
+
+-- name: blob_delete
+DELETE FROM blobs WHERE blob_id = :id AND idx < :chunks;
+
+-- name: key_offer
+INSERT INTO deployment_keys (name, value) VALUES (:key_name, :value) ON CONFLICT (name) DO NOTHING;
+
+-- name: key_get
+SELECT value FROM deployment_keys WHERE name = :key_name;
+
+-- name: sweep_blobs
+DELETE FROM blobs WHERE expires_at <= :now;
