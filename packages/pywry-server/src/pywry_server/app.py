@@ -28,11 +28,13 @@ from pywry_server.access import AccessDenied, LoginSessionScope, forbidden_respo
 from pywry_server.apidocs import add_api_docs
 from pywry_server.assets import serve_asset
 from pywry_server.auth import (
+    COOKIE_NAME,
     AuthenticationRequired,
     close_expired_sockets,
     require_session,
     unauthorized_response,
 )
+from pywry_server.authenticate import SessionCookieMiddleware
 from pywry_server.compression import GzipMiddleware
 from pywry_server.data import serve_widget_data
 from pywry_server.files import FILES_PATH
@@ -128,6 +130,8 @@ def create_app(
         app.add_middleware(AnonymousSessionMiddleware)
     else:
         app.add_middleware(LoginSessionScope)
+        # a session the app's authenticate hook started gets its cookie
+        app.add_middleware(SessionCookieMiddleware, cookie_name=COOKIE_NAME)
     app.add_middleware(
         SecurityHeadersMiddleware,
         frame_ancestors=settings.server.frame_ancestors,

@@ -31,6 +31,12 @@ from pywry.access import adopt_request_session, normalise_roles
 from pywry.state.records import SessionRecord
 from starlette.requests import HTTPConnection
 
+from pywry_server.authenticate import (
+    Identity,
+    identify,
+    offer_session_cookie,
+    set_authenticator,
+)
 from pywry_server.codes import CloseCode, ErrorCode
 
 if TYPE_CHECKING:
@@ -44,6 +50,7 @@ __all__ = [
     "CLOSE_UNAUTHORIZED",
     "COOKIE_NAME",
     "AuthenticationRequired",
+    "Identity",
     "close_expired_sockets",
     "close_unauthorized",
     "create_session",
@@ -52,6 +59,7 @@ __all__ = [
     "require_session",
     "session_id_of",
     "session_still_valid",
+    "set_authenticator",
     "unauthorized_response",
 ]
 
@@ -172,17 +180,37 @@ async def end_session(request: Request, response: Response) -> bool:
 
 
 async def current_session(conn: HTTPConnection) -> SessionRecord | None:
-    """The valid session of a request (or socket), or ``None``; renews its TTL."""
-    session_id = session_id_of(conn)
-    if session_id is None:
-        return None
+    """The valid session of a request (or socket), or ``None``; renews its TTL.
+
+    With auth on, a request without one is asked of the app's ``authenticate`` hook
+    (:mod:`pywry_server.authenticate`), which may start one.
+    """
     hub = _deployment(conn)
-    record = await hub.backend.sessions.get(session_id)
-    if record is None:
+    session_id = session_id_of(conn)
+    record = None if session_id is None else await hub.backend.sessions.get(session_id)
+    if record is not None:
+        _remember(record.session_id, record.created_at)
+        if await _renew(hub, record.session_id, record.created_at):
+            return record
+    if not hub.settings.deploy.auth_enabled:
         return None
-    _remember(session_id, record.created_at)
-    if not await _renew(hub, session_id, record.created_at):
+    return await _session_from_hook(hub, conn)
+
+
+async def _session_from_hook(hub: Deployment, conn: HTTPConnection) -> SessionRecord | None:
+    identity = await identify(conn)
+    if identity is None:
         return None
+    deploy = hub.settings.deploy
+    record = SessionRecord(
+        session_id=secrets.token_urlsafe(32),
+        user=identity.user,
+        roles=normalise_roles(identity.roles),
+        data=dict(identity.data),
+    )
+    await hub.backend.sessions.create(record, ttl=min(deploy.session_ttl, deploy.session_max_age))
+    _remember(record.session_id, record.created_at)
+    offer_session_cookie(conn, record.session_id, secure=_secure(conn))
     return record
 
 
