@@ -86,7 +86,7 @@ class ChaosPage:
                 try:
                     await self._session()
                     attempt = 0
-                except (OSError, ConnectionError, asyncio.TimeoutError):
+                except (TimeoutError, OSError, ConnectionError):
                     pass
                 self._open.clear()
                 if not self._running or self.stopped_by is not None:
@@ -151,9 +151,7 @@ class ChaosPage:
         elif kind == "error" and msg.get("id"):
             frame_id = str(msg["id"])
             if msg.get("code") in ("unavailable", "rate_limited"):
-                asyncio.get_running_loop().call_later(
-                    1 + random.random(), self._resend, frame_id
-                )
+                asyncio.get_running_loop().call_later(1 + random.random(), self._resend, frame_id)
             elif self.unacked.pop(frame_id, None) is not None:
                 self.events[frame_id].refused = str(msg.get("code"))
 
@@ -208,10 +206,13 @@ class ChaosPage:
     def stop_sending(self) -> None:
         self._sending = False
 
-    def settled(self) -> bool:
-        """Every event acknowledged (or refused) and every ``ok`` one answered."""
-        return not self.unacked and all(
-            o.replies > 0 for o in self.events.values() if o.ack in ("ok", "duplicate")
+    def settled(self, killed: frozenset[int] = frozenset()) -> bool:
+        """Every event acknowledged (or refused) and every ``ok`` one answered, apart
+        from those first sent to a worker in ``killed`` (they may never be)."""
+        return all(
+            o.replies > 0 or (o.sent_to and o.sent_to[0] in killed)
+            for o in self.events.values()
+            if o.ack in ("ok", "duplicate") or o.frame_id in self.unacked
         )
 
     async def stop(self) -> None:
@@ -285,7 +286,8 @@ def tally(
             if outcome.refused is not None or outcome.ack == "unavailable":
                 out.notified += 1
                 continue
-            in_window = bool(outcome.sent_to) and set(outcome.sent_to) <= killed
+            # first sent to (and so claimed by) a worker that was SIGKILLed
+            in_window = bool(outcome.sent_to) and outcome.sent_to[0] in killed
             if ran == 0:
                 problem = "never run"
             elif outcome.replies == 0:

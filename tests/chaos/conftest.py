@@ -153,7 +153,9 @@ class Crowd:
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
-        self.pages = [ChaosPage(chaos.ws_base, LABEL, event_every=event_every) for _ in range(count)]
+        self.pages = [
+            ChaosPage(chaos.ws_base, LABEL, event_every=event_every) for _ in range(count)
+        ]
         self.tasks: list[Future[None]] = [self._call_soon(p.run()) for p in self.pages]
         self.started = time.monotonic()
 
@@ -164,7 +166,8 @@ class Crowd:
         deadline = time.monotonic() + timeout
         while not predicate():
             if time.monotonic() > deadline:
-                raise AssertionError(f"{what} within {timeout}s\n{self.chaos.mw.server.log()[-4000:]}")
+                log = self.chaos.mw.server.log()[-4000:]
+                raise AssertionError(f"{what} within {timeout}s\n{log}")
             time.sleep(0.1)
 
     def wait_open(self, timeout: float = 30.0) -> None:
@@ -185,7 +188,7 @@ class Crowd:
     def busy(self, seconds: float) -> None:
         time.sleep(seconds)
 
-    def finish(self, name: str, timeout: float = 40.0) -> Tally:
+    def finish(self, name: str, timeout: float = 30.0) -> Tally:
         """Quiet the app, wait until every page settled, stop them; the run's counts."""
         for page in self.pages:
             self.loop.call_soon_threadsafe(page.stop_sending)
@@ -196,7 +199,8 @@ class Crowd:
         def settled() -> bool:
             nonlocal final
             final = self.chaos.final_seq()
-            return all(p.settled() and p.last_seq == final for p in self.pages)
+            killed = frozenset(self.chaos.killed)
+            return all(p.settled(killed) and p.last_seq == final for p in self.pages)
 
         try:
             self._wait(settled, timeout, "the pages did not settle")

@@ -5,7 +5,8 @@
   it), works for ``PYWRY_CHAOS_WORK`` seconds, then answers the viewer who asked with
   ``chaos:reply {tag, pid}``.
 - every worker broadcasts ``chaos:tick {id}`` every ``PYWRY_CHAOS_TICK`` seconds (ids
-  unique: ``<pid>-<n>``) until the file ``PYWRY_CHAOS_QUIET`` exists.
+  unique: ``<pid>-<n>``; ``PYWRY_CHAOS_TICK_BYTES`` of padding) until the file
+  ``PYWRY_CHAOS_QUIET`` exists.
 - ``GET /whoami``: this worker's pid (and a request for ``LIMIT_MAX_REQUESTS`` to count).
 """
 
@@ -25,6 +26,7 @@ RUNS = os.environ.get("PYWRY_CHAOS_RUNS", "chaos-runs.jsonl")
 WORK = float(os.environ.get("PYWRY_CHAOS_WORK", "0.05"))
 TICK = float(os.environ.get("PYWRY_CHAOS_TICK", "0.5"))
 QUIET = Path(os.environ.get("PYWRY_CHAOS_QUIET", "chaos-quiet"))
+PAD = "x" * int(os.environ.get("PYWRY_CHAOS_TICK_BYTES", "0"))
 
 
 def on_job(data, event_type, label):
@@ -46,7 +48,7 @@ def _tick() -> None:
             continue
         n += 1
         try:  # dropped before the server starts and after it stops
-            chaos.broadcast("chaos:tick", {"id": f"{os.getpid()}-{n}"})
+            chaos.broadcast("chaos:tick", {"id": f"{os.getpid()}-{n}", "pad": PAD})
         except Exception as exc:
             print(f"chaos-tick: {exc!r}", flush=True)
 
