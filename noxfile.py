@@ -5,6 +5,7 @@ nox -s "tests(backend='redis')"    the whole suite on one backend
 nox -s e2e                         browser tests only
 nox -s "isolation(package='pywry-core')"   core alone: no fastapi, no redis
 nox -s bench [-- --smoke]          benchmarks: writes bench/results/<date>.md (needs wrk)
+nox -s soak [-- --minutes 5]       chaos soak: 150 pages, workers killed, Redis restarted
 """
 
 from __future__ import annotations
@@ -100,6 +101,13 @@ def bench(session: nox.Session) -> None:
     """The benchmark suite against baselines (docs/performance.md); ``-- --smoke`` is quick."""
     _install_all(session)
     session.run("python", str(ROOT / "bench" / "run.py"), *session.posargs)
+
+
+@nox.session
+def soak(session: nox.Session) -> None:
+    """Chaos soak (not in CI): 150+ pages for 5 minutes, kills and a Redis restart; counts."""
+    _install_all(session)
+    session.run("python", str(ROOT / "bench" / "soak.py"), *session.posargs)
 
 
 @nox.session

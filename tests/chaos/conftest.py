@@ -26,6 +26,8 @@ from typing import Any
 import httpx
 import pytest
 from multiworker.conftest import SQLITE_KEY, MultiWorker, worker_pid
+
+__all__ = ["SQLITE_KEY", "ChaosServer", "Crowd", "start_chaos", "stop_chaos"]
 from pywry.config import env_var_for
 from pywry_state_redis.testing import ThrowawayRedis
 from servers import start_server

@@ -11,9 +11,14 @@ import time
 import pytest
 from attacks.wire import RawSocket
 
-from .conftest import GRACE, ChaosServer, Crowd, _exited
+from .conftest import GRACE, SQLITE_KEY, ChaosServer, Crowd, _exited
 
 pytestmark = [pytest.mark.chaos, pytest.mark.e2e]
+
+
+@pytest.fixture(autouse=True)
+def _sqlite_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PYWRY_SQLITE_KEY", SQLITE_KEY)  # this process reads the file too
 
 
 def _wait_exit(pid: int, timeout: float) -> float:

@@ -141,6 +141,10 @@ class Outbound:
     ) -> int | None:
         give_up = self.loop.time() + self._log_ttl
         for delay in backoff(0.1, 2.0):
+            stop_at = self._give_up_at
+            if stop_at is not None and self.loop.time() >= stop_at:
+                self.lost_at_shutdown += 1  # shutdown's time is up: not tried again
+                return None
             try:
                 return await self._backend.events.append(
                     log_id, message, maxlen=self._maxlen, ttl=self._log_ttl, announce=announce
