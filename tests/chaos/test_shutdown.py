@@ -55,10 +55,10 @@ def test_sigterm_with_a_stuck_socket_finishes_within_the_grace(chaos_server) -> 
 
 
 def test_sigterm_lets_running_callbacks_finish_and_answer(chaos_server) -> None:
-    chaos: ChaosServer = chaos_server("sqlite", PYWRY_CHAOS_WORK="1.5", PYWRY_CHAOS_TICK="0.2")
-    crowd = Crowd(chaos, count=12, event_every=0.3)
+    chaos: ChaosServer = chaos_server("sqlite", PYWRY_CHAOS_WORK="1.0", PYWRY_CHAOS_TICK="0.2")
+    crowd = Crowd(chaos, count=16, event_every=1.0)  # about 4 callbacks running per worker
     crowd.wait_open()
-    crowd.busy(2)  # every worker is in the middle of callbacks now
+    crowd.busy(3)  # every worker is in the middle of callbacks now
     victim = crowd.pages[0].worker_pid
     chaos.kill(victim, signal.SIGTERM)
     took = _wait_exit(victim, GRACE + 15)
