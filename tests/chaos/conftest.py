@@ -27,7 +27,7 @@ import httpx
 import pytest
 from multiworker.conftest import SQLITE_KEY, MultiWorker, worker_pid
 
-__all__ = ["SQLITE_KEY", "ChaosServer", "Crowd", "start_chaos", "stop_chaos"]
+__all__ = ["SQLITE_KEY", "ChaosServer", "Crowd", "backends", "start_chaos", "stop_chaos"]
 from pywry.config import env_var_for
 from pywry_state_redis.testing import ThrowawayRedis
 from servers import start_server
@@ -224,8 +224,17 @@ class Crowd:
         return result
 
 
-@pytest.fixture(params=[pytest.param("redis", marks=pytest.mark.redis), "sqlite"])
+def backends(in_ci: str) -> list[Any]:
+    """``chaos_backend`` parameters: ``in_ci`` alone (one backend per scenario keeps the
+    suite to a few minutes; the scenarios take turns), both with ``PYWRY_CHAOS_ALL=1``."""
+    chosen = ["redis", "sqlite"] if os.environ.get("PYWRY_CHAOS_ALL") == "1" else [in_ci]
+    marks = {"redis": [pytest.mark.redis], "sqlite": []}
+    return [pytest.param(name, marks=marks[name]) for name in chosen]
+
+
+@pytest.fixture
 def chaos_backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The backend of a scenario, parametrized with :func:`backends` (indirect)."""
     backend = str(request.param)
     if backend == "sqlite":  # the test process reads the file too
         monkeypatch.setenv("PYWRY_SQLITE_KEY", SQLITE_KEY)

@@ -3,7 +3,8 @@ workers are stopped, recycled, killed and Redis goes away. Every scenario prints
 counts (``[chaos <name>] pages=.., sent=.., ...``) and asserts nothing was lost,
 nothing applied twice, no event left unrun without a notice, and the server up.
 
-Select them with ``-m chaos``; each takes 15-30 s.
+Select them with ``-m chaos``; each takes 15-40 s. Each scenario runs on one backend
+(they take turns: Redis, SQLite); ``PYWRY_CHAOS_ALL=1`` runs every one on both.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import time
 import httpx
 import pytest
 
-from .conftest import GRACE, ChaosServer, Crowd, Tally
+from .conftest import GRACE, ChaosServer, Crowd, Tally, _exited, backends
 
 pytestmark = [pytest.mark.chaos, pytest.mark.e2e]
 
@@ -32,6 +33,7 @@ def _assert_clean(chaos: ChaosServer, result: Tally, *, resets: int = 0) -> None
     assert chaos.mw.server.proc.poll() is None
 
 
+@pytest.mark.parametrize("chaos_backend", backends("sqlite"), indirect=True)
 def test_sigterm_one_worker_under_load(chaos_server, chaos_backend: str) -> None:
     chaos = chaos_server(chaos_backend)
     crowd = Crowd(chaos)
@@ -42,16 +44,18 @@ def test_sigterm_one_worker_under_load(chaos_server, chaos_backend: str) -> None
     on_victim = sum(1 for p in crowd.pages if p.worker_pid == victim)
     started = time.monotonic()
     chaos.kill(victim, signal.SIGTERM)
+    while not _exited(victim) and time.monotonic() - started < GRACE + 10:
+        time.sleep(0.05)
+    took = time.monotonic() - started  # until the worker is gone (not its replacement)
     replaced = chaos.wait_replaced(victim)
-    took = time.monotonic() - started
     crowd.busy(3)
     result = crowd.finish(f"sigterm-{chaos_backend}")
-    print(f"  victim pages={on_victim}, replaced in {took:.1f}s, workers {before} -> {replaced}")
+    print(f"  victim pages={on_victim}, exited in {took:.1f}s, workers {before} -> {replaced}")
     assert all(p.worker_pid != victim for p in crowd.pages)  # they moved to live workers
     assert victim not in replaced  # deregistered
     log = chaos.mw.server.log()
     assert "Cancelling" not in log  # running callbacks finished within the grace
-    assert took < GRACE + 10
+    assert took < GRACE + 3
     _assert_clean(chaos, result)
 
 
@@ -64,19 +68,19 @@ def _requests(chaos: ChaosServer, stop: threading.Event, pids: set[int]) -> None
             time.sleep(0.1)
 
 
+@pytest.mark.parametrize("chaos_backend", backends("redis"), indirect=True)
 def test_max_requests_recycling_under_load(chaos_server, chaos_backend: str) -> None:
     chaos = chaos_server(
         chaos_backend,
-        PYWRY_SERVER__LIMIT_MAX_REQUESTS="15",
-        PYWRY_SERVER__LIMIT_MAX_REQUESTS_JITTER="20",
+        PYWRY_SERVER__LIMIT_MAX_REQUESTS="10",
+        PYWRY_SERVER__LIMIT_MAX_REQUESTS_JITTER="15",
     )
-    first = chaos.pids()
     crowd = Crowd(chaos)
     crowd.wait_open()
     stop, answered = threading.Event(), set[int]()
     requests = threading.Thread(target=_requests, args=(chaos, stop, answered), daemon=True)
     requests.start()
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 20
 
     def recycled() -> int:
         return chaos.mw.server.log().count("Maximum request limit")
@@ -90,10 +94,10 @@ def test_max_requests_recycling_under_load(chaos_server, chaos_backend: str) -> 
     result = crowd.finish(f"max-requests-{chaos_backend}")
     print(f"  workers recycled: {recycled()}, pids answering: {len(answered)}")
     assert recycled() >= 4
-    assert not first & chaos.pids() or recycled() >= 4
     _assert_clean(chaos, result)
 
 
+@pytest.mark.parametrize("chaos_backend", backends("redis"), indirect=True)
 def test_rolling_restart_of_all_workers(chaos_server, chaos_backend: str) -> None:
     chaos = chaos_server(chaos_backend)
     crowd = Crowd(chaos)
@@ -111,6 +115,7 @@ def test_rolling_restart_of_all_workers(chaos_server, chaos_backend: str) -> Non
     _assert_clean(chaos, result)
 
 
+@pytest.mark.parametrize("chaos_backend", backends("sqlite"), indirect=True)
 def test_sigkill_one_worker_under_load(chaos_server, chaos_backend: str) -> None:
     chaos = chaos_server(chaos_backend)
     crowd = Crowd(chaos)
