@@ -246,14 +246,20 @@ class Tally:
     #: Lost or never run, all on a worker that was SIGKILLed (the at-most-once window).
     killed_window: int = 0
     details: list[str] = field(default_factory=list)
+    #: A callback that ran once whose reply was appended twice: the outbound stage
+    #: retried an append whose reply Redis lost while stopping (known, docs/operations.md).
+    reply_twice: int = 0
+    #: How the pages' sockets were closed (close code: count).
+    closes: Counter[int] = field(default_factory=Counter)
 
     def counts(self) -> dict[str, int]:
         names = ["pages", "sent", "answered", "received", "lost", "twice", "never_run"]
-        names += ["notified", "resets", "reconnects", "killed_window"]
+        names += ["notified", "resets", "reconnects", "killed_window", "reply_twice"]
         return {name: int(getattr(self, name)) for name in names}
 
     def line(self) -> str:
-        return ", ".join(f"{k}={v}" for k, v in self.counts().items())
+        closes = " ".join(f"{code}x{n}" for code, n in sorted(self.closes.items()))
+        return ", ".join(f"{k}={v}" for k, v in self.counts().items()) + f", closes={closes}"
 
 
 def tally(
@@ -273,6 +279,7 @@ def tally(
     for page in pages:
         out.resets += page.resets
         out.reconnects += page.reconnects
+        out.closes.update(page.closes)
         out.received += sum(page.ticks.values())
         out.twice += sum(n - 1 for n in page.ticks.values() if n > 1)
         tail = final_seq - page.last_seq if page.last_seq is not None else 0
@@ -280,9 +287,12 @@ def tally(
         for frame_id, outcome in page.events.items():
             out.sent += 1
             ran = runs.get(frame_id, 0)
-            if ran > 1 or outcome.replies > 1:
+            if ran > 1 or (outcome.replies > 1 and ran != 1):
                 out.twice += 1
                 out.details.append(f"twice: {frame_id} ran {ran}x, {outcome.replies} replies")
+            elif outcome.replies > 1:  # ran once, its reply logged twice (see reply_twice)
+                out.reply_twice += 1
+                out.details.append(f"reply twice: {frame_id} ran once, {outcome.replies} replies")
             if outcome.refused is not None or outcome.ack == "unavailable":
                 out.notified += 1
                 continue
