@@ -69,6 +69,7 @@ class Outbound:
         #: Shutdown: when emits waiting for the backend give up (a loop time), and how
         #: many gave up (lost: the backend never took them).
         self._give_up_at: float | None = None
+        self._backend_gone = False
         self.lost_at_shutdown = 0
         #: Whether other processes share the backend (and so need the bus at all).
         self._shared = Capability.SHARED in backend.capabilities
@@ -78,8 +79,9 @@ class Outbound:
     def stop_retrying(self, at: float) -> None:
         """Shutdown: emits waiting for the backend give up at loop time ``at``.
 
-        Until then they are retried as usual (the backend may come back); after it,
-        each is dropped and counted in :attr:`lost_at_shutdown`.
+        Until then they are retried as usual (the backend may come back); the first to
+        fail after it, and every later one (untried), is dropped and counted in
+        :attr:`lost_at_shutdown`. An append that succeeds is never given up.
         """
         self._give_up_at = at
 
@@ -141,9 +143,8 @@ class Outbound:
     ) -> int | None:
         give_up = self.loop.time() + self._log_ttl
         for delay in backoff(0.1, 2.0):
-            stop_at = self._give_up_at
-            if stop_at is not None and self.loop.time() >= stop_at:
-                self.lost_at_shutdown += 1  # shutdown's time is up: not tried again
+            if self._backend_gone:
+                self.lost_at_shutdown += 1  # shutdown's time is up and the backend away
                 return None
             try:
                 return await self._backend.events.append(
@@ -153,6 +154,7 @@ class Outbound:
                 stop_at = self._give_up_at
                 if stop_at is not None and self.loop.time() + delay > stop_at:
                     self.lost_at_shutdown += 1
+                    self._backend_gone = True  # the rest are dropped without trying
                     return None
                 if self.loop.time() + delay > give_up:
                     raise
