@@ -206,6 +206,6 @@ class RedisEvents(Role, EventBus):
         # A token per call: the client retries a command whose reply was lost (Redis
         # going away), and the retry must not find its own first write "taken".
         token = secrets.token_hex(8)
-        args = [token, ttl_ms(ttl)]
+        args: list[str | int] = [token, ttl_ms(ttl)]
         claimed = await self.link.scripts["claim"](keys=[self.link.keys.claim(key)], args=args)
         return bool(claimed)
