@@ -5,6 +5,7 @@ nox -s "tests(backend='redis')"    the whole suite on one backend
 nox -s e2e                         browser tests only
 nox -s "isolation(package='pywry-core')"   core alone: no fastapi, no redis
 nox -s bench [-- --smoke]          benchmarks: writes bench/results/<date>.md (needs wrk)
+nox -s soak [-- --minutes 5]       chaos soak: 150 pages, workers killed, Redis restarted
 """
 
 from __future__ import annotations
@@ -117,6 +118,13 @@ def docs(session: nox.Session) -> None:
             "--backend sqlite > docs/settings.md"
         )
     session.run("mkdocs", "build", "--strict", "--config-file", str(ROOT / "mkdocs.yml"))
+
+
+@nox.session
+def soak(session: nox.Session) -> None:
+    """Chaos soak (not in CI): 150+ pages for 5 minutes, kills and a Redis restart; counts."""
+    _install_all(session)
+    session.run("python", str(ROOT / "bench" / "soak.py"), *session.posargs)
 
 
 @nox.session

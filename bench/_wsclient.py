@@ -80,10 +80,12 @@ class WebSocket(asyncio.Protocol):
             status = bytes(self._buffer[:end]).split(b"\r\n", 1)[0]
             del self._buffer[: end + 4]
             if b" 101 " not in status + b" ":
-                self._handshake.set_exception(ProtocolViolation(f"handshake: {status!r}"))
+                if not self._handshake.done():  # (given up on by a timeout already)
+                    self._handshake.set_exception(ProtocolViolation(f"handshake: {status!r}"))
                 return
             self._open = True
-            self._handshake.set_result(None)
+            if not self._handshake.done():
+                self._handshake.set_result(None)
         self._parse()
 
     def connection_lost(self, exc: Exception | None) -> None:

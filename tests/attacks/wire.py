@@ -94,7 +94,9 @@ def _mask(payload: bytes, mask: bytes) -> bytes:
 class RawSocket:
     """A WebSocket spoken by hand: any frame can be sent; reading is up to the test."""
 
-    def __init__(self, base_url: str, client: str, *, rcvbuf: int | None = None) -> None:
+    def __init__(
+        self, base_url: str, client: str, *, rcvbuf: int | None = None, label: str = LABEL
+    ) -> None:
         host, port = base_url.removeprefix("http://").split(":")
         self.sock = socket.socket()
         if rcvbuf is not None:  # before connect, so the TCP window stays small
@@ -104,7 +106,7 @@ class RawSocket:
         key = base64.b64encode(os.urandom(16)).decode()
         self.sock.sendall(
             (
-                f"GET /widget/{LABEL}/ws?client={client} HTTP/1.1\r\nHost: {host}:{port}\r\n"
+                f"GET /widget/{label}/ws?client={client} HTTP/1.1\r\nHost: {host}:{port}\r\n"
                 "Upgrade: websocket\r\nConnection: Upgrade\r\n"
                 f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
                 "Sec-WebSocket-Extensions: permessage-deflate\r\n\r\n"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
+from importlib.resources import files
 
 import pytest
 import pytest_asyncio
@@ -90,7 +91,8 @@ async def test_session_owner_claim_and_log_keys(
 
     assert await raw.hget(f"{prefix}:session:s1", "user") == "ann"
     assert await raw.get(f"{prefix}:owner:w") == "worker-1"
-    assert await raw.get(f"{prefix}:claim:frame-1") == "1"
+    token = await raw.get(f"{prefix}:claim:frame-1")  # the claiming call's own token
+    assert isinstance(token, str) and len(token) == 16
     assert await raw.get(f"{prefix}:seq:w") == "5"
     assert await raw.zrange(f"{prefix}:log:w", 0, -1, withscores=True) == [
         ('{"n":2,"seq":3}', 3.0),
@@ -198,3 +200,19 @@ async def test_pool_size_caps_the_connections(
         clients = await private_raw.client_list()
         mine = [c for c in clients if c["name"] == "pywry:pooled"]
         assert 1 <= len(mine) <= 3
+
+
+async def test_a_claim_resent_after_a_lost_reply_is_still_its_callers(
+    backend: RedisBackend, raw: aioredis.Redis, prefix: str
+) -> None:
+    """The Redis client resends a command whose reply was lost (Redis going away): the
+    resent claim finds its own token and succeeds; any other caller's claim fails."""
+    source = files("pywry_state_redis").joinpath("_redis_claim.lua").read_text(encoding="utf-8")
+    claim = raw.register_script(source)
+    key = f"{prefix}:claim:resent"
+    assert await claim(keys=[key], args=["a" * 16, 60_000]) == 1
+    assert await claim(keys=[key], args=["a" * 16, 60_000]) == 1  # the resend
+    assert await claim(keys=[key], args=["b" * 16, 60_000]) == 0  # someone else
+    assert 0 < await raw.pttl(key) <= 60_000
+    assert await backend.events.claim("resent-2", ttl=60) is True
+    assert await backend.events.claim("resent-2", ttl=60) is False

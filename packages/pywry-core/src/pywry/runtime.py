@@ -245,8 +245,13 @@ class Runtime:
         self._pump = asyncio.create_task(self._run_queue(self._queue), name="pywry-outbox")
 
     async def detach(self) -> None:
-        """Called by the server on shutdown: finish queued work, then unlink."""
+        """Called by the server on shutdown: finish queued work, then unlink.
+
+        Nothing is queued from here on (an emit from another thread meanwhile is
+        dropped), so a steady emitter cannot keep shutdown waiting.
+        """
         queue, pump = self._queue, self._pump
+        self._queue = None
         if queue is not None and pump is not None:
             await queue.join()
             pump.cancel()

@@ -279,7 +279,9 @@ class Connection:
         elif isinstance(item, _Sync):
             stream = self._streams.get(item.stream)
             if stream is not None and self.state is ConnectionState.OPEN:
-                if item.newest < stream.last_sent:
+                # ``newest`` was read before the frames queued ahead of it went out; only
+                # the log as it is now, still below what was sent, means a reset
+                if item.newest < stream.last_sent and await self._reset_since(stream):
                     await self._restart(stream)
                 elif item.newest > stream.last_sent:
                     await self._fill(stream)
@@ -314,9 +316,13 @@ class Connection:
             await self._fill(stream)
             if number > stream.last_sent:  # the log no longer has it (trimmed or expired)
                 await self._send_next(stream, envelope)
-        elif await self._log.last_seq(stream.log_id) < stream.last_sent:
+        elif await self._reset_since(stream):
             await self._restart(stream)
         # else: a duplicate, dropped
+
+    async def _reset_since(self, stream: _Stream) -> bool:
+        """Whether the log's newest number is now below what this socket was sent."""
+        return await self._log.last_seq(stream.log_id) < stream.last_sent
 
     async def _fill(self, stream: _Stream) -> None:
         for entry in await self._log.since(stream.log_id, stream.last_sent):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import TYPE_CHECKING, Any, Literal
 
+from pywry.errors import BackendUnavailableError
 from pywry.progress import CANCEL_EVENT
 
 from pywry_server.messages import WIDGETS_CHANNEL, Cancel, Dispatch, worker_channel
@@ -17,6 +19,9 @@ if TYPE_CHECKING:
 __all__ = ["InboundRouter", "Status"]
 
 Status = Literal["ok", "duplicate", "unavailable"]
+#: Failed claims remembered (a frame resent after a longer outage runs at most once
+#: anyway: its claim is then simply not found).
+_UNCERTAIN_MAX = 10_000
 
 
 class InboundRouter:
@@ -36,6 +41,22 @@ class InboundRouter:
         self._worker_id = worker_id
         self._dispatcher = dispatcher
         self._dedupe_ttl = dedupe_ttl
+        #: Claims whose call failed (the backend went away): the write may have landed
+        #: all the same, and the page resends the frame; found taken then, it is ours.
+        self._uncertain: OrderedDict[str, None] = OrderedDict()
+
+    async def _claim(self, key: str) -> bool:
+        try:
+            claimed = await self._backend.events.claim(key, ttl=self._dedupe_ttl)
+        except BackendUnavailableError:
+            self._uncertain[key] = None
+            while len(self._uncertain) > _UNCERTAIN_MAX:
+                self._uncertain.popitem(last=False)
+            raise
+        if key in self._uncertain:
+            del self._uncertain[key]
+            return True  # taken by our own failed call, which ran nothing
+        return claimed
 
     async def receive(
         self, connection: Connection, event: str, data: Any, frame_id: str | None
@@ -48,7 +69,7 @@ class InboundRouter:
             self._dispatcher.check_room()  # before the claim: a refused frame may come again
         if frame_id is not None:
             key = f"in:{label}:{connection.client_id}:{frame_id}"
-            if not await self._backend.events.claim(key, ttl=self._dedupe_ttl):
+            if not await self._claim(key):
                 return "duplicate"
         origin, viewer = connection.connection_id, connection.viewer
         if self._dispatcher.run_here(label, event, data, origin=origin, viewer=viewer):

@@ -67,7 +67,11 @@ class Outbound:
         self._maxlen = settings.server.event_buffer_size
         self._log_ttl = settings.deploy.connection_ttl
         self._widget_ttl = settings.deploy.widget_ttl
-        self._stopping = False
+        #: Shutdown: when emits waiting for the backend give up (a loop time), and how
+        #: many gave up (lost: the backend never took them).
+        self._give_up_at: float | None = None
+        self._backend_gone = False
+        self.lost_at_shutdown = 0
         #: Whether other processes share the backend (and so need the bus at all).
         self._shared = Capability.SHARED in backend.capabilities
         self._metrics = metrics
@@ -75,9 +79,14 @@ class Outbound:
         #: Where widget.download() stores files (set by ``Worker.compose``).
         self.files: FileSink
 
-    def stop_retrying(self) -> None:
-        """Shutdown: emits waiting for the backend give up instead of retrying."""
-        self._stopping = True
+    def stop_retrying(self, at: float) -> None:
+        """Shutdown: emits waiting for the backend give up at loop time ``at``.
+
+        Until then they are retried as usual (the backend may come back); the first to
+        fail after it, and every later one (untried), is dropped and counted in
+        :attr:`lost_at_shutdown`. An append that succeeds is never given up.
+        """
+        self._give_up_at = at
 
     async def emit(self, label: str, event: str, data: Any) -> None:
         """Log the event (getting its ``seq``), publish it, and deliver it here.
@@ -90,6 +99,8 @@ class Outbound:
         message: Message = {"type": "event", "event": event, "data": data}
         wrapper = Deliver(label=label, message={}, sender=self.worker_id, sent_at=self._now())
         seq = await self._log(label, message, wrapper)
+        if seq is None:
+            return
         self._metrics.events_out_widget.inc()
         deliver_here(self._sockets, Deliver(label=label, message={**message, "seq": seq}))
 
@@ -105,6 +116,8 @@ class Outbound:
             viewer=viewer_id, message={}, sender=self.worker_id, sent_at=self._now()
         )
         seq = await self._log(viewer_log(viewer_id), message, wrapper)
+        if seq is None:
+            return
         self._metrics.events_out_viewer.inc()
         logged = {**message, "seq": seq}
         deliver_here(self._sockets, DeliverToViewer(viewer=viewer_id, message=logged))
@@ -116,26 +129,37 @@ class Outbound:
         ref = ViewerRef(viewer_id=viewer.viewer_id, session_id=viewer.session_id, user=viewer.user)
         await self._viewers.save_state(ref, state)
 
-    async def _log(self, log_id: str, message: Message, wrapper: Deliver | DeliverToViewer) -> int:
+    async def _log(
+        self, log_id: str, message: Message, wrapper: Deliver | DeliverToViewer
+    ) -> int | None:
         """Append ``message`` to ``log_id`` and publish it for the other workers (if any).
 
         The entry goes out inside ``wrapper`` (its ``message`` field), in the same round
         trip as the append where the backend can (:class:`~pywry.state.base.Announce`).
+        ``None``: dropped at shutdown, the backend unreachable (counted).
         """
         announce = Announce(WIDGETS_CHANNEL, wrapper.wire()) if self._shared else None
         return await self._append_retrying(log_id, message, announce)
 
     async def _append_retrying(
         self, log_id: str, message: Message, announce: Announce | None
-    ) -> int:
+    ) -> int | None:
         give_up = self.loop.time() + self._log_ttl
         for delay in backoff(0.1, 2.0):
+            if self._backend_gone:
+                self.lost_at_shutdown += 1  # shutdown's time is up and the backend away
+                return None
             try:
                 return await self._backend.events.append(
                     log_id, message, maxlen=self._maxlen, ttl=self._log_ttl, announce=announce
                 )
             except BackendUnavailableError:
-                if self._stopping or self.loop.time() + delay > give_up:
+                stop_at = self._give_up_at
+                if stop_at is not None and self.loop.time() + delay > stop_at:
+                    self.lost_at_shutdown += 1
+                    self._backend_gone = True  # the rest are dropped without trying
+                    return None
+                if self.loop.time() + delay > give_up:
                     raise
                 logger.warning("Backend unavailable; retrying %s in %.1fs", message["event"], delay)
                 await asyncio.sleep(delay)

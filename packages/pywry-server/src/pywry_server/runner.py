@@ -32,6 +32,10 @@ from pywry.registry import load_state_backend
 from pywry_server._metrics_dir import shared_metrics_dir
 from pywry_server.logs import log_config
 
+#: The WebSocket protocol uvicorn runs (``ws_protocol.py``), by import string so that
+#: every worker process loads it itself.
+WS_PROTOCOL = "pywry_server.ws_protocol:PyWryWebSocketProtocol"
+
 if TYPE_CHECKING:
     from pywry.config import PyWrySettings
 
@@ -65,6 +69,9 @@ def uvicorn_options(settings: PyWrySettings) -> dict[str, Any]:
         # buffered whole; with compression on, the limit applies to the inflated size.
         "ws_max_size": server.max_message_bytes,
         "ws_per_message_deflate": server.ws_per_message_deflate,
+        # uvicorn's protocol, except that a peer that stopped reading cannot hold up
+        # shutdown (ws_protocol.py)
+        "ws": WS_PROTOCOL,
         "ssl_certfile": server.ssl_certfile,
         "ssl_keyfile": server.ssl_keyfile,
         "ssl_keyfile_password": password.get_secret_value() if password else None,

@@ -38,14 +38,20 @@ class TaskSet:
         """Short-lived tasks still running."""
         return len(self._work)
 
-    async def stop(self, grace: float) -> None:
-        """Let running work finish for ``grace`` seconds, cancel the rest and every service."""
-        if self._work:
-            _done, late = await asyncio.wait(set(self._work), timeout=grace)
-            if late:
-                logger.warning("Cancelling %d callback(s) still running at shutdown", len(late))
-            for task in late:
-                task.cancel()
+    async def finish(self, grace: float) -> None:
+        """Let running work finish for ``grace`` seconds; cancel what still runs then."""
+        if not self._work:
+            return
+        _done, late = await asyncio.wait(set(self._work), timeout=max(0.0, grace))
+        if late:
+            logger.warning("Cancelling %d callback(s) still running at shutdown", len(late))
+        for task in late:
+            task.cancel()
+        await asyncio.gather(*late, return_exceptions=True)
+
+    async def stop(self, grace: float = 0.0) -> None:
+        """:meth:`finish` the work within ``grace`` seconds, then cancel every service."""
+        await self.finish(grace)
         for task in self._services:
             task.cancel()
         await asyncio.gather(*self._work, *self._services, return_exceptions=True)

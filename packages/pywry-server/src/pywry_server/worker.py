@@ -197,12 +197,30 @@ class Worker:
             failing = False
 
     async def stop(self) -> None:
-        """Finish queued emits, close sockets, leave the bus, drop the heartbeat."""
-        self.outbound.stop_retrying()
-        await self.runtime.detach()
+        """Close sockets, let running callbacks finish, hand their emits (and every
+        queued one) to the backend, leave the bus, drop the heartbeat.
+
+        All of it within ``TIMEOUT_GRACEFUL_SHUTDOWN`` seconds (5 when unset): a callback
+        still running then is cancelled; an emit still waiting for an unreachable
+        backend is dropped, and how many were is one warning.
+        """
+        grace = self.settings.server.timeout_graceful_shutdown
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + (_SHUTDOWN_GRACE if grace is None else grace)
+        self.outbound.stop_retrying(deadline)
         for connection in self.sockets.all():
             connection.close(CloseCode.GOING_AWAY, "server shutting down")
-        await self.tasks.stop(_SHUTDOWN_GRACE)
+        await self.tasks.finish(deadline - loop.time())  # callbacks emit as they end
+        await self.runtime.detach()  # every queued emit: logged, or counted as lost
+        lost = self.outbound.lost_at_shutdown
+        if lost:
+            logger.warning(
+                "PyWry worker %s stopped with %d emit(s) the backend never took "
+                "(unreachable until shutdown): they are lost",
+                self.worker_id,
+                lost,
+            )
+        await self.tasks.stop()
         await self.listener.aclose()
         if self.joined:
             with contextlib.suppress(BackendUnavailableError):

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import secrets
 import weakref
 from collections.abc import Iterable
 from typing import Any, cast
@@ -202,5 +203,9 @@ class RedisEvents(Role, EventBus):
         return int(value) if value is not None else 0
 
     async def _claim(self, key: str, ttl: float) -> bool:
-        claimed = await self.link.redis.set(self.link.keys.claim(key), "1", nx=True, px=ttl_ms(ttl))
+        # A token per call: the client retries a command whose reply was lost (Redis
+        # going away), and the retry must not find its own first write "taken".
+        token = secrets.token_hex(8)
+        args: list[str | int] = [token, ttl_ms(ttl)]
+        claimed = await self.link.scripts["claim"](keys=[self.link.keys.claim(key)], args=args)
         return bool(claimed)

@@ -38,6 +38,7 @@ POOL_WAIT = 10.0
 
 _SCRIPTS = (
     "append",
+    "claim",
     "index_add",
     "index_has",
     "index_live",

@@ -71,11 +71,16 @@ class ThrowawayRedis:
     ``start()`` waits until it answers; ``stop()`` shuts it down; both may be called
     again, and a restart reuses the same port, so clients see an outage and a return.
     With ``password`` the server requires it (``requirepass``) and :attr:`url` has it.
+    With ``persist`` every write goes to an append-only file first, so a restart keeps
+    the data (a stop without ``persist`` loses it).
     """
 
-    def __init__(self, port: int | None = None, *, password: str | None = None) -> None:
+    def __init__(
+        self, port: int | None = None, *, password: str | None = None, persist: bool = False
+    ) -> None:
         self.port = port or free_port()
         self.password = password
+        self.persist = persist
         self._dir = Path(tempfile.mkdtemp(prefix="pywry-redis-"))
         self._process: subprocess.Popen[bytes] | None = None
 
@@ -109,7 +114,8 @@ class ThrowawayRedis:
             "--save",
             "",
             "--appendonly",
-            "no",
+            "yes" if self.persist else "no",
+            *(["--appendfsync", "always"] if self.persist else []),
             "--dir",
             str(self._dir),
             "--logfile",

@@ -1,0 +1,83 @@
+"""Upkeep's catch-up on an open socket: a log position read before frames queued ahead
+of it went out is not a reset (issue 11: spurious resets replayed old events)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from pywry_server.connection import Connection, StreamStart
+from starlette.websockets import WebSocketState
+
+
+class Socket:
+    """The part of a Starlette WebSocket a Connection uses; records the frames sent."""
+
+    application_state = WebSocketState.CONNECTED
+    client_state = WebSocketState.CONNECTED
+
+    def __init__(self) -> None:
+        self.sent: list[dict[str, Any]] = []
+
+    async def send_text(self, text: str) -> None:
+        self.sent.append(json.loads(text))
+        await asyncio.sleep(0)
+
+    async def close(self, code: int = 1000, reason: str = "") -> None:
+        self.client_state = WebSocketState.DISCONNECTED
+
+
+class Log:
+    def __init__(self, entries: list[dict[str, Any]]) -> None:
+        self.entries = entries
+
+    async def since(self, widget_id: str, after_seq: int) -> list[dict[str, Any]]:
+        return [e for e in self.entries if e["seq"] > after_seq]
+
+    async def last_seq(self, widget_id: str) -> int:
+        return max((e["seq"] for e in self.entries), default=0)
+
+
+def _event(seq: int) -> dict[str, Any]:
+    return {"type": "event", "event": "app:tick", "data": {"n": seq}, "seq": seq}
+
+
+async def _settle(connection: Connection, socket: Socket, count: int) -> None:
+    for _ in range(500):  # 5 s at most
+        if len(socket.sent) >= count:
+            break
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.05)
+    connection.close(1000, "done")
+
+
+async def test_a_stale_newest_behind_queued_events_is_not_a_reset() -> None:
+    log = Log([_event(n) for n in range(1, 6)])
+    socket = Socket()
+    connection = Connection(socket, "board", "client01", log)  # type: ignore[arg-type]
+    writer = asyncio.create_task(connection.run_writer())
+    connection.start_delivery({"seq": StreamStart(2)})
+    connection.deliver(_event(3))
+    connection.deliver(_event(4))
+    connection.deliver(_event(5))
+    connection.sync(2)  # upkeep read the newest (2) before 3-5 were sent
+    await _settle(connection, socket, 3)
+    await writer
+    assert [f.get("seq") for f in socket.sent if f["type"] == "event"] == [3, 4, 5]
+    assert not [f for f in socket.sent if f["type"] == "reset"]
+
+
+async def test_a_log_that_really_restarted_is_a_reset() -> None:
+    log = Log([_event(n) for n in range(1, 6)])
+    socket = Socket()
+    connection = Connection(socket, "board", "client01", log)  # type: ignore[arg-type]
+    writer = asyncio.create_task(connection.run_writer())
+    connection.start_delivery({"seq": StreamStart(5)})
+    await asyncio.sleep(0.05)
+    log.entries = [_event(1)]  # the backend lost the log; one new event since
+    connection.sync(1)
+    await _settle(connection, socket, 2)
+    await writer
+    assert socket.sent[0] == {"type": "reset", "seq": 0}
+    assert socket.sent[1]["seq"] == 1
