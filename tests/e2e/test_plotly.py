@@ -25,7 +25,8 @@ def plotly_app(tmp_path: Path, backend_env: dict[str, str]):
 def _open(server: ServerProcess, new_page, path: str = "/"):
     recorded = new_page()
     recorded.page.goto(server.base_url + path)
-    recorded.page.wait_for_selector("html[data-pywry-plot='ready']", timeout=30000)
+    # generous: a million points on a loaded 2-core CI machine (correctness, not speed)
+    recorded.page.wait_for_selector("html[data-pywry-plot='ready']", timeout=120000)
     recorded.wait_connected()
     return recorded
 
@@ -56,7 +57,8 @@ def test_chart_is_fetched_once_and_cached(plotly_app, new_page) -> None:
     assert "customdata" not in html  # the figure is not inlined
     assert _data_gets(plotly_app, "chart") == 1
     recorded.page.reload()
-    recorded.page.wait_for_selector("html[data-pywry-plot='ready']", timeout=30000)
+    # generous: a million points on a loaded 2-core CI machine (correctness, not speed)
+    recorded.page.wait_for_selector("html[data-pywry-plot='ready']", timeout=120000)
     assert _data_gets(plotly_app, "chart") == 1  # served from the browser cache
     assert not [line for line in recorded.console if line.startswith(("error", "pageerror"))]
 
