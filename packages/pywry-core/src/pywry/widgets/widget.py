@@ -23,6 +23,7 @@ from pywry.errors import InvalidEventError
 from pywry.events import EVENT_PATTERN, check_user_event, validate_event_name
 from pywry.progress import PROGRESS_EVENT, Run
 from pywry.state.records import WidgetRecord
+from pywry.toolbar.files import file_input_events
 from pywry.toolbar.session import ToolbarSession
 
 if TYPE_CHECKING:
@@ -153,6 +154,10 @@ class Widget:
         ``run`` (made by the server) carries ``ctx.progress`` and the viewer's cancel.
         Returns the number of callbacks that ran.
         """
+        if origin is not None and event in file_input_events(self):
+            # A FileInput's event runs only when its upload ends (HTTP); never from a page.
+            logger.warning("Refused %s from a page of %s: it is a FileInput's event", event, self)
+            return 0
         callbacks = list(self._callbacks.get(event, ()))
         ctx = None
         if viewer is not None:
