@@ -110,17 +110,17 @@ class _PieceReader(io.RawIOBase):
         return count
 
 
-def get(file_id: str) -> UploadedFile:
+def get(file_id: str, *, runtime: Runtime | None = None) -> UploadedFile:
     """The uploaded file ``file_id`` (from ``data["files"]``), in a sync callback."""
-    runtime = current_runtime()
+    runtime = runtime or current_runtime()
     files, viewer = _where(runtime)
     info = runtime.run_blocking(lambda: files.open_upload(file_id, viewer), _READ_TIMEOUT)
     return UploadedFile(runtime, files, info)
 
 
-async def get_async(file_id: str) -> UploadedFile:
+async def get_async(file_id: str, *, runtime: Runtime | None = None) -> UploadedFile:
     """The uploaded file ``file_id``, in an async callback."""
-    runtime = current_runtime()
+    runtime = runtime or current_runtime()
     files, viewer = _where(runtime)
     return UploadedFile(runtime, files, await files.open_upload(file_id, viewer))
 

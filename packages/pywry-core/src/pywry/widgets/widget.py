@@ -8,7 +8,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, overload
 
-from pywry import _json, downloads
+from pywry import _json, downloads, uploads
 from pywry.access import AccessWidget
 from pywry.callbacks import MAX_ARITY, Callback, accepted_arity, invoke_all, is_async_callback
 from pywry.context import (
@@ -265,6 +265,15 @@ class Widget:
             logger.debug("%r on %r before the server started: dropped", event, self._label)
             return None
         return sink, payload
+
+    def upload(self, file_id: str) -> uploads.UploadedFile:
+        """A file a ``FileInput`` of this widget uploaded (``data["files"][i]["id"]``),
+        inside the sync callback of its event: ``.open()``, ``.read()``, ``.pieces()``."""
+        return uploads.get(file_id, runtime=self._runtime)
+
+    async def upload_async(self, file_id: str) -> uploads.UploadedFile:
+        """:meth:`upload` for async callbacks (``.read_async()``, ``.pieces_async()``)."""
+        return await uploads.get_async(file_id, runtime=self._runtime)
 
     def download(
         self, source: downloads.DownloadSource, filename: str, media_type: str | None = None
