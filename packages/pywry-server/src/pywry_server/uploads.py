@@ -15,7 +15,8 @@ import hmac
 import mimetypes
 import secrets
 import time
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
@@ -45,6 +46,7 @@ __all__ = ["PIECE_BYTES", "Uploads", "accepts"]
 #: Size of every piece but a file's last.
 PIECE_BYTES = MAX_CHUNK_BYTES
 _OCTET = "application/octet-stream"
+P = ParamSpec("P")
 
 
 class _Refused(Exception):
@@ -55,6 +57,20 @@ class _Refused(Exception):
     def response(self) -> JSONResponse:
         body = {"error": self.error, "detail": self.detail, **self.extra}
         return JSONResponse(body, status_code=self.status, headers={"Cache-Control": "no-store"})
+
+
+def _answers(
+    route: Callable[Concatenate[Uploads, P], Awaitable[JSONResponse]],
+) -> Callable[Concatenate[Uploads, P], Awaitable[JSONResponse]]:
+    """A route whose refusals (:class:`_Refused`) become their JSON answers."""
+
+    async def answer(self: Uploads, *args: P.args, **kwargs: P.kwargs) -> JSONResponse:
+        try:
+            return await route(self, *args, **kwargs)
+        except _Refused as refused:
+            return refused.response()
+
+    return answer
 
 
 def _media_type(declared: str, name: str) -> str:
@@ -105,31 +121,10 @@ class Uploads:
         #: Upload batches going on, per viewer: batch id -> expiry (this worker's count).
         self._active: dict[str, dict[str, float]] = {}
 
-    # -- the routes -------------------------------------------------------------------
-
-    async def start(self, label: str, request: Request) -> JSONResponse:
-        try:
-            return await self._start(label, request)
-        except _Refused as refused:
-            return refused.response()
-
-    async def piece(
-        self, label: str, token: str, file: int, piece: int, request: Request
-    ) -> JSONResponse:
-        try:
-            return await self._piece(label, token, file, piece, request)
-        except _Refused as refused:
-            return refused.response()
-
-    async def finish(self, label: str, token: str, request: Request) -> JSONResponse:
-        try:
-            return await self._finish(label, token, request)
-        except _Refused as refused:
-            return refused.response()
-
     # -- start ------------------------------------------------------------------------
 
-    async def _start(self, label: str, request: Request) -> JSONResponse:
+    @_answers
+    async def start(self, label: str, request: Request) -> JSONResponse:
         self._check_files_capability()
         await self._access.check_request(request, label)
         try:
@@ -238,7 +233,8 @@ class Uploads:
 
     # -- pieces -----------------------------------------------------------------------
 
-    async def _piece(
+    @_answers
+    async def piece(
         self, label: str, token: str, file: int, piece: int, request: Request
     ) -> JSONResponse:
         claims = await self._batch(label, token, request)
@@ -284,7 +280,8 @@ class Uploads:
 
     # -- done -------------------------------------------------------------------------
 
-    async def _finish(self, label: str, token: str, request: Request) -> JSONResponse:
+    @_answers
+    async def finish(self, label: str, token: str, request: Request) -> JSONResponse:
         claims = await self._batch(label, token, request)
         batch, viewer_id = str(claims["b"]), str(claims["v"])
         try:
