@@ -64,9 +64,9 @@ def _answers(
 ) -> Callable[Concatenate[Uploads, P], Awaitable[JSONResponse]]:
     """A route whose refusals (:class:`_Refused`) become their JSON answers."""
 
-    async def answer(self: Uploads, *args: P.args, **kwargs: P.kwargs) -> JSONResponse:
+    async def answer(uploads: Uploads, /, *args: P.args, **kwargs: P.kwargs) -> JSONResponse:
         try:
-            return await route(self, *args, **kwargs)
+            return await route(uploads, *args, **kwargs)
         except _Refused as refused:
             return refused.response()
 
