@@ -215,3 +215,14 @@ def test_per_viewer_bound_on_uploads(add_widget: Any, make_client: Any) -> None:
     third = start(client, viewer, files)
     assert third.status_code == 429 and third.json()["error"] == "upload_busy"
     assert start(client, viewer_of(client, OTHER), files, cookie=OTHER).status_code == 201
+
+
+def test_a_failed_upload_frees_its_slot(add_widget: Any, make_client: Any) -> None:
+    add_widget(toolbars=[Toolbar(items=[FileInput(event="app:files", component_id="data")])])
+    client = make_client(deploy={"upload_max_active": 1})
+    viewer = viewer_of(client)
+    files = [{"name": "a.txt", "size": 5, "type": "text/plain"}]
+    token = start(client, viewer, files).json()["token"]
+    assert start(client, viewer, files).status_code == 429
+    assert client.put(f"{BASE}/{token}/0/0", content=b"ab", headers=h()).status_code == 400
+    assert start(client, viewer, files).status_code == 201

@@ -12,11 +12,9 @@ See ``docs/files.md``.
 from __future__ import annotations
 
 import hmac
-import mimetypes
 import secrets
 import time
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec
+from typing import TYPE_CHECKING, Any
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
@@ -27,6 +25,7 @@ from pywry.state.base import Capability
 from pywry.state.blobs import MAX_CHUNK_BYTES
 from pywry.toolbar.files import MAX_FILES, FileInput, find_file_input
 
+from pywry_server._upload_rules import Refused, accepts, answers, media_type_of
 from pywry_server.dispatch import WorkerBusy
 from pywry_server.messages import ViewerRef
 
@@ -41,60 +40,10 @@ if TYPE_CHECKING:
     from pywry_server.files import Downloads
     from pywry_server.viewers import ViewerDirectory
 
-__all__ = ["PIECE_BYTES", "Uploads", "accepts"]
+__all__ = ["PIECE_BYTES", "Uploads"]
 
 #: Size of every piece but a file's last.
 PIECE_BYTES = MAX_CHUNK_BYTES
-_OCTET = "application/octet-stream"
-P = ParamSpec("P")
-
-
-class _Refused(Exception):
-    def __init__(self, status: int, error: str, detail: str, **extra: Any) -> None:
-        super().__init__(detail)
-        self.status, self.error, self.detail, self.extra = status, error, detail, extra
-
-    def response(self) -> JSONResponse:
-        body = {"error": self.error, "detail": self.detail, **self.extra}
-        return JSONResponse(body, status_code=self.status, headers={"Cache-Control": "no-store"})
-
-
-def _answers(
-    route: Callable[Concatenate[Uploads, P], Awaitable[JSONResponse]],
-) -> Callable[Concatenate[Uploads, P], Awaitable[JSONResponse]]:
-    """A route whose refusals (:class:`_Refused`) become their JSON answers."""
-
-    async def answer(uploads: Uploads, /, *args: P.args, **kwargs: P.kwargs) -> JSONResponse:
-        try:
-            return await route(uploads, *args, **kwargs)
-        except _Refused as refused:
-            return refused.response()
-
-    return answer
-
-
-def _media_type(declared: str, name: str) -> str:
-    text = declared.strip().lower()
-    if 0 < len(text) <= 127 and text.count("/") == 1 and text.isascii() and " " not in text:
-        return text
-    return mimetypes.guess_type(name)[0] or _OCTET
-
-
-def accepts(component: FileInput, name: str, media_type: str) -> bool:
-    """The HTML ``accept`` rule, on the server: a listed extension or media type matches."""
-    if not component.accept:
-        return True
-    lower = name.lower()
-    for entry in component.accept:
-        if entry.startswith("."):
-            if lower.endswith(entry):
-                return True
-        elif entry.endswith("/*"):
-            if media_type.startswith(entry[:-1]):
-                return True
-        elif media_type == entry:
-            return True
-    return False
 
 
 class Uploads:
@@ -123,27 +72,25 @@ class Uploads:
 
     # -- start ------------------------------------------------------------------------
 
-    @_answers
+    @answers
     async def start(self, label: str, request: Request) -> JSONResponse:
         self._check_files_capability()
         await self._access.check_request(request, label)
         try:
             body = await request.json()
         except ValueError:
-            raise _Refused(400, "upload_bad_request", "the body must be JSON") from None
+            raise Refused(400, "upload_bad_request", "the body must be JSON") from None
         if not isinstance(body, dict) or not isinstance(body.get("files"), list):
-            raise _Refused(
-                400, "upload_bad_request", "expected {viewer, componentId, files: [...]}"
-            )
+            raise Refused(400, "upload_bad_request", "expected {viewer, componentId, files: [...]}")
         viewer = await self._viewer(request, body.get("viewer"))
         widget = self._runtime.get(label)
         component = find_file_input(widget, str(body.get("componentId", ""))) if widget else None
         if component is None or component.disabled:
-            raise _Refused(404, "upload_not_found", "this widget has no such file input")
+            raise Refused(404, "upload_not_found", "this widget has no such file input")
         files = body["files"]
         most = MAX_FILES if component.multiple else 1
         if not 0 < len(files) <= most:
-            raise _Refused(400, "upload_bad_request", f"send 1 to {most} files, got {len(files)}")
+            raise Refused(400, "upload_bad_request", f"send 1 to {most} files, got {len(files)}")
         limit = min(self.max_bytes, component.max_bytes or self.max_bytes)
         accepted: list[list[Any]] = []
         rejected: list[dict[str, Any]] = []
@@ -160,7 +107,7 @@ class Uploads:
                 if first["error"] == "upload_too_large"
                 else (415 if first["error"] == "upload_type_refused" else 400)
             )
-            raise _Refused(status, first["error"], first["detail"], rejected=rejected)
+            raise Refused(status, first["error"], first["detail"], rejected=rejected)
         self._take_slot(viewer.viewer_id)
         batch = secrets.token_urlsafe(18)
         self._active[viewer.viewer_id][batch] = time.time() + self._ttl
@@ -192,7 +139,7 @@ class Uploads:
             return {"error": "upload_bad_request", "detail": "a file needs a name and a size"}, []
         name = safe_filename(raw_name[:1000])
         declared = entry.get("type") if isinstance(entry.get("type"), str) else ""
-        media_type = _media_type(str(declared), name)
+        media_type = media_type_of(str(declared), name)
         if size < 0:
             return {"error": "upload_bad_request", "detail": f"{name}: size must be >= 0"}, []
         if size > limit:
@@ -217,7 +164,7 @@ class Uploads:
             if expiry < now:
                 del mine[batch]
         if len(mine) >= self._max_active:
-            raise _Refused(
+            raise Refused(
                 429,
                 "upload_busy",
                 f"{len(mine)} uploads of this page are going on (the limit is "
@@ -233,44 +180,53 @@ class Uploads:
 
     # -- pieces -----------------------------------------------------------------------
 
-    @_answers
+    @answers
     async def piece(
         self, label: str, token: str, file: int, piece: int, request: Request
     ) -> JSONResponse:
         claims = await self._batch(label, token, request)
+        try:
+            return await self._piece(claims, file, piece, request)
+        except Refused:  # the page gives this batch up: its slot is free again
+            self._release(str(claims["v"]), str(claims["b"]))
+            raise
+
+    async def _piece(
+        self, claims: dict[str, Any], file: int, piece: int, request: Request
+    ) -> JSONResponse:
         files = claims["f"]
         if not 0 <= file < len(files):
-            raise _Refused(400, "upload_bad_piece", f"file {file} is not in this upload")
+            raise Refused(400, "upload_bad_piece", f"file {file} is not in this upload")
         name, size = str(files[file][0]), int(files[file][1])
         pieces = _pieces(size)
         if not 0 <= piece < pieces:
-            raise _Refused(
+            raise Refused(
                 400, "upload_bad_piece", f"{name} has pieces 0 to {pieces - 1}, got {piece}"
             )
         expected = min(PIECE_BYTES, size - piece * PIECE_BYTES)
         declared = request.headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > expected:
-            raise _Refused(
+            raise Refused(
                 413, "upload_too_large", f"piece {piece} of {name} must be {expected} bytes"
             )
         data = bytearray()
         async for part in request.stream():
             data += part
             if len(data) > expected:
-                raise _Refused(
+                raise Refused(
                     413, "upload_too_large", f"piece {piece} of {name} must be {expected} bytes"
                 )
         if len(data) != expected:
-            raise _Refused(
+            raise Refused(
                 400,
                 "upload_bad_piece",
                 f"piece {piece} of {name} is {len(data)} bytes, expected {expected} (truncated?)",
             )
         batch, blobs = str(claims["b"]), self._backend.blobs
         if piece > 0 and await blobs.get_chunk(_marks(batch, file), piece - 1) is None:
-            raise _Refused(409, "upload_out_of_order", f"send piece {piece - 1} of {name} first")
+            raise Refused(409, "upload_out_of_order", f"send piece {piece - 1} of {name} first")
         if not await self._backend.events.claim(f"upload:{batch}:{file}:{piece}", ttl=self._ttl):
-            raise _Refused(
+            raise Refused(
                 409, "upload_duplicate_piece", f"piece {piece} of {name} was already sent"
             )
         ttl = self._ttl + 120
@@ -280,30 +236,30 @@ class Uploads:
 
     # -- done -------------------------------------------------------------------------
 
-    @_answers
+    @answers
     async def finish(self, label: str, token: str, request: Request) -> JSONResponse:
         claims = await self._batch(label, token, request)
         batch, viewer_id = str(claims["b"]), str(claims["v"])
         try:
             entries = await self._complete(claims)
-        except _Refused:
+        except Refused:
             self._release(viewer_id, batch)
             raise
         widget = self._runtime.get(label)
         component = find_file_input(widget, str(claims["c"])) if widget else None
         if component is None:
-            raise _Refused(404, "upload_not_found", "this widget has no such file input")
+            raise Refused(404, "upload_not_found", "this widget has no such file input")
         dispatcher = self._dispatcher
         try:
             dispatcher.check_room()
         except WorkerBusy as exc:
-            raise _Refused(503, "worker_busy", str(exc)) from None
+            raise Refused(503, "worker_busy", str(exc)) from None
         if not await self._backend.events.claim(f"upload:{batch}:done", ttl=self._ttl):
-            raise _Refused(409, "upload_finished", "this upload was already handed over")
+            raise Refused(409, "upload_finished", "this upload was already handed over")
         self._release(viewer_id, batch)
         ref = await self._viewers.resume(viewer_id, str(claims["s"]))
         if ref is None:
-            raise _Refused(403, "upload_forbidden", "this page's viewer has expired; reload")
+            raise Refused(403, "upload_forbidden", "this page's viewer has expired; reload")
         data = {"files": entries, "componentId": component.component_id}
         dispatcher.run_here(label, component.event, data, viewer=ref)
         return JSONResponse({"files": entries}, status_code=202)
@@ -314,7 +270,7 @@ class Uploads:
         for file, (name, size, media_type) in enumerate(claims["f"]):
             pieces = _pieces(int(size))
             if pieces and await blobs.get_chunk(_marks(batch, file), pieces - 1) is None:
-                raise _Refused(
+                raise Refused(
                     400,
                     "upload_truncated",
                     f"{name} is incomplete: not all {pieces} pieces arrived",
@@ -337,27 +293,27 @@ class Uploads:
 
     def _check_files_capability(self) -> None:
         if Capability.FILES not in self._backend.capabilities:
-            raise _Refused(404, "upload_not_found", "this deployment does not store files")
+            raise Refused(404, "upload_not_found", "this deployment does not store files")
 
     async def _viewer(self, request: Request, viewer_id: Any) -> ViewerRef:
         session = await self._downloads.session_of(request)
         if not isinstance(viewer_id, str):
-            raise _Refused(400, "upload_bad_request", "viewer (the page's viewer id) is required")
+            raise Refused(400, "upload_bad_request", "viewer (the page's viewer id) is required")
         viewer = await self._viewers.resume(viewer_id, session)
         if viewer is None:
-            raise _Refused(403, "upload_forbidden", "this page does not belong to your session")
+            raise Refused(403, "upload_forbidden", "this page does not belong to your session")
         return viewer
 
     async def _batch(self, label: str, token: str, request: Request) -> dict[str, Any]:
         self._check_files_capability()
         claims = await self._downloads.verify(token) if token.isascii() else None
         if claims is None or claims.get("k") != "u" or claims.get("l") != label:
-            raise _Refused(403, "upload_forbidden", "the upload token is not valid for this widget")
+            raise Refused(403, "upload_forbidden", "the upload token is not valid for this widget")
         session = await self._downloads.session_of(request)
         if not hmac.compare_digest(str(claims["s"]).encode(), session.encode()):
-            raise _Refused(403, "upload_forbidden", "this upload belongs to another session")
+            raise Refused(403, "upload_forbidden", "this upload belongs to another session")
         if float(claims["e"]) < time.time():
-            raise _Refused(410, "upload_expired", "the upload took too long; pick the files again")
+            raise Refused(410, "upload_expired", "the upload took too long; pick the files again")
         return claims
 
     # -- the callback's side (FileSink) -------------------------------------------------
