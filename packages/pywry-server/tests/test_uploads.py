@@ -6,10 +6,13 @@ import hashlib
 import os
 import queue
 import time
-from typing import Any
+from typing import Any, cast
 
 import pytest
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 from pywry.toolbar import FileInput, Toolbar
+from pywry_server.auth import create_session
 from pywry_server.uploads import PIECE_BYTES
 from starlette.testclient import TestClient
 
@@ -226,3 +229,41 @@ def test_a_failed_upload_frees_its_slot(add_widget: Any, make_client: Any) -> No
     assert start(client, viewer, files).status_code == 429
     assert client.put(f"{BASE}/{token}/0/0", content=b"ab", headers=h()).status_code == 400
     assert start(client, viewer, files).status_code == 201
+
+
+def test_with_auth_uploads_need_the_login_session(add_widget: Any, make_client: Any) -> None:
+    got: queue.Queue[Any] = queue.Queue()
+    widget = add_widget(
+        toolbars=[Toolbar(items=[FileInput(event="app:files", component_id="data")])]
+    )
+    widget.on("app:files", lambda data, *_: got.put(widget.upload(data["files"][0]["id"]).read()))
+    client = make_client(deploy={"auth_enabled": True})
+    app = cast(FastAPI, client.app)
+
+    @app.get("/login")
+    async def login(request: Request, user: str) -> JSONResponse:
+        response = JSONResponse({"ok": True})
+        response.headers["X-Session-Id"] = await create_session(request, response, user=user)
+        return response
+
+    bob = client.get("/login", params={"user": "bob"}).headers["x-session-id"]
+    client.cookies.clear()  # (a login with bob's cookie would end bob's session)
+    client.get("/login", params={"user": "alice"})  # the client's cookie is alice's now
+    as_bob_header = {"authorization": f"Bearer {bob}"}
+    with client.websocket_connect("/widget/demo/ws?client=authupload001") as ws:
+        ws.send_json({"type": "hello", "lastSeq": None, "viewer": None})
+        viewer = ws.receive_json()["viewer"]
+    body = {"viewer": viewer, "componentId": "data", "files": [{"name": "a.txt", "size": 2}]}
+    as_bob = client.post(BASE, json=body, headers=as_bob_header)
+    assert as_bob.status_code == 403  # alice's viewer, bob's session
+    token = client.post(BASE, json=body).json()["token"]
+    piece = f"{BASE}/{token}/0/0"
+    assert (
+        client.put(piece, content=b"hi", headers={"authorization": f"Bearer {bob}"}).status_code
+        == 403
+    )
+    assert client.put(piece, content=b"hi").status_code == 200
+    assert client.post(f"{BASE}/{token}/done").status_code == 202
+    assert got.get(timeout=10) == b"hi"
+    client.cookies.clear()
+    assert client.post(BASE, json=body).status_code == 401  # no session at all
