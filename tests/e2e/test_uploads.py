@@ -65,3 +65,18 @@ def test_upload_of_several_files_with_one_over_the_limit(upload_app, new_page) -
     assert upload_app.wait_for_call("app:files")["event"] == "app:files"
     assert recorded.off_server(upload_app.base_url) == []
     assert not [line for line in recorded.console if line.startswith("pageerror")]
+
+
+def test_a_refused_type_shows_the_servers_message(upload_app, new_page) -> None:
+    recorded = new_page()
+    page = recorded.page
+    page.goto(upload_app.base_url + "/")
+    recorded.wait_connected()
+    page.get_by_label("Data files").set_input_files(
+        [{"name": "run.exe", "mimeType": "application/x-msdownload", "buffer": b"MZ"}]
+    )
+    page.locator(".pywry-file-status[data-state='error']").wait_for(timeout=10000)
+    text = page.locator(".pywry-upload").inner_text()
+    assert "run.exe (application/x-msdownload) is not an accepted type" in text
+    assert page.locator("#result").inner_text() == "nothing yet"
+    assert not [line for line in recorded.console if line.startswith("pageerror")]
