@@ -85,7 +85,7 @@ def test_upload_pieces_alternate_between_two_workers(
         ]
         print(
             f"\n[upload {shared_env['PYWRY_DEPLOY__STATE_BACKEND']}] bytes={SIZE + len(small)} "
-            f"pieces=21 alternating workers upload={uploaded:.2f}s "
+            f"pieces=22 alternating workers upload={uploaded:.2f}s "
             f"({SIZE / uploaded / 1e6:.0f} MB/s) to-callback-read={total:.2f}s"
         )
     finally:
