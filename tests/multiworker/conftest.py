@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from pywry.config import env_var_for, load_settings
 from pywry.registry import load_state_backend
-from pywry_state_redis.testing import redis_server_url
+from pywry_state_redis.testing import ThrowawayRedis, redis_server_url
 from servers import ServerProcess, start_server
 
 APPS = Path(__file__).resolve().parent / "apps"
@@ -250,3 +250,21 @@ def wait_got(page: Any, event: str, count: int, timeout_ms: int = 30000) -> list
         "([name, n]) => window.__got[name].length >= n", arg=[event, count], timeout=timeout_ms
     )
     return got(page, event)
+
+
+@pytest.fixture
+def shared_env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, str]]:
+    backend = request.param
+    if backend == "redis":
+        with ThrowawayRedis() as server:
+            yield {
+                "PYWRY_DEPLOY__STATE_BACKEND": "redis",
+                env_var_for("deploy", "redis_url"): server.url,
+                env_var_for("deploy", "redis_prefix"): f"pywry-files-{uuid.uuid4().hex[:8]}",
+            }
+        return
+    yield {
+        "PYWRY_DEPLOY__STATE_BACKEND": "sqlite",
+        env_var_for("deploy", "sqlite_path"): str(tmp_path / "state" / "files.db"),
+        "PYWRY_SQLITE_KEY": SQLITE_KEY,
+    }

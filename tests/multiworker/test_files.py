@@ -12,19 +12,13 @@ import hashlib
 import json
 import re
 import time
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from pywry.config import env_var_for
-from pywry_state_redis.testing import ThrowawayRedis
 from servers import ServerProcess, start_server
 from websockets.sync.client import connect
-
-from .conftest import SQLITE_KEY
 
 APP = Path(__file__).resolve().parent / "apps" / "files_app.py"
 SIZE = 200 * 1000 * 1000
@@ -39,24 +33,6 @@ def _expected_digest(size: int) -> str:
         block = hashlib.sha256(index.to_bytes(8, "big")).digest() * (BLOCK // 32)
         digest.update(block[: min(BLOCK, size - index)])
     return digest.hexdigest()
-
-
-@pytest.fixture
-def shared_env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, str]]:
-    backend = request.param
-    if backend == "redis":
-        with ThrowawayRedis() as server:
-            yield {
-                "PYWRY_DEPLOY__STATE_BACKEND": "redis",
-                env_var_for("deploy", "redis_url"): server.url,
-                env_var_for("deploy", "redis_prefix"): f"pywry-files-{uuid.uuid4().hex[:8]}",
-            }
-        return
-    yield {
-        "PYWRY_DEPLOY__STATE_BACKEND": "sqlite",
-        env_var_for("deploy", "sqlite_path"): str(tmp_path / "state" / "files.db"),
-        "PYWRY_SQLITE_KEY": SQLITE_KEY,
-    }
 
 
 def _rss(server: ServerProcess, reset: bool = False) -> dict[str, int]:

@@ -13,6 +13,7 @@ The hierarchy::
     ├── ViewerStateError              ``ctx.state`` got a value it cannot keep
     ├── OutboxFullError               widget updates pile up faster than they are sent
     ├── DownloadError                 ``widget.download()`` cannot offer this file
+    ├── UploadError                   an uploaded file cannot be read (not this viewer's, gone)
     ├── OptionalDependencyError       a user-side library (plotly, pandas) is missing
     └── BackendError                  the state backend failed
         └── BackendUnavailableError   the backend cannot be reached right now
@@ -32,6 +33,7 @@ __all__ = [
     "OutboxFullError",
     "PyWryError",
     "ServerNotInstalledError",
+    "UploadError",
     "ViewerStateError",
     "WidgetError",
     "WidgetNotFoundError",
@@ -108,6 +110,10 @@ class ViewerStateError(PyWryError, ValueError):
 
 class OutboxFullError(PyWryError, RuntimeError):
     """Too many widget updates wait for the server loop (see ``pywry.runtime.OUTBOX_LIMIT``)."""
+
+
+class UploadError(PyWryError, ValueError):
+    """An uploaded file's id is not valid, not the answered viewer's, or the file is gone."""
 
 
 class DownloadError(PyWryError, ValueError):

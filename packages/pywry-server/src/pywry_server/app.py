@@ -118,7 +118,7 @@ def create_app(
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.server.cors_origins,
-        allow_methods=["GET", "POST", "OPTIONS"],
+        allow_methods=["GET", "POST", "PUT", "OPTIONS"],
         allow_headers=["*"],
     )
     # Pages (and the user's own routes) go out gzipped, each distinct body compressed
@@ -218,6 +218,20 @@ def _add_routes(app: FastAPI, prefix: str, *, auth: bool) -> None:
         worker: Worker = request.app.state.pywry
         return await worker.downloads.response(token, request)
 
+    async def upload_start(label: str, request: Request) -> Response:
+        worker: Worker = request.app.state.pywry
+        return await worker.uploads.start(label, request)
+
+    async def upload_piece(
+        label: str, token: str, file: int, piece: int, request: Request
+    ) -> Response:
+        worker: Worker = request.app.state.pywry
+        return await worker.uploads.piece(label, token, file, piece, request)
+
+    async def upload_done(label: str, token: str, request: Request) -> Response:
+        worker: Worker = request.app.state.pywry
+        return await worker.uploads.finish(label, token, request)
+
     # With auth enabled the session is checked before the label: 401, never a 404 hint.
     guard = [Depends(require_session)] if auth else []
     app.router.routes.append(_PlainRoute(f"{prefix}/{{label}}", page, methods=["GET"]))
@@ -229,6 +243,15 @@ def _add_routes(app: FastAPI, prefix: str, *, auth: bool) -> None:
         include_in_schema=False,
     )
     app.add_api_websocket_route(f"{prefix}/{{label}}/ws", widget_socket)
+    upload = f"{prefix}/{{label}}/upload"
+    for path, endpoint, method in (
+        (upload, upload_start, "POST"),
+        (f"{upload}/{{token}}/{{file}}/{{piece}}", upload_piece, "PUT"),
+        (f"{upload}/{{token}}/done", upload_done, "POST"),
+    ):
+        app.add_api_route(
+            path, endpoint, methods=[method], dependencies=guard, include_in_schema=False
+        )
     app.add_api_route("/pywry/assets/{filename}", asset, methods=["GET"], include_in_schema=False)
     app.add_api_route(f"{FILES_PATH}/{{token}}", download, methods=["GET"], include_in_schema=False)
 

@@ -23,15 +23,19 @@ from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
+from pywry.errors import UploadError
 from pywry.state.base import Capability
 
 from pywry_server.auth import current_session
 from pywry_server.viewers import anonymous_session
 
 if TYPE_CHECKING:
+    from pywry._file_sink import UploadInfo
     from pywry.config import PyWrySettings
     from pywry.context import Viewer
     from pywry.state.base import StateBackend
+
+    from pywry_server.uploads import Uploads
 
 __all__ = ["FILES_PATH", "Downloads", "content_disposition"]
 
@@ -78,6 +82,19 @@ class Downloads:
         self._backend = backend
         self._emit = emit
         self._key: bytes | None = None
+        #: Uploads (set by ``Worker.compose``): the callbacks' side reads through here.
+        self.uploads: Uploads | None = None
+
+    def _uploads(self) -> Uploads:
+        if self.uploads is None:
+            raise UploadError("this server does not take uploads")
+        return self.uploads
+
+    async def open_upload(self, file_id: str, viewer: Viewer) -> UploadInfo:
+        return await self._uploads().open_upload(file_id, viewer)
+
+    async def upload_piece(self, info: UploadInfo, index: int) -> bytes:
+        return await self._uploads().upload_piece(info, index)
 
     async def put_chunk(self, blob_id: str, index: int, data: bytes) -> None:
         await self._backend.blobs.put_chunk(blob_id, index, data, ttl=self._ttl + _CHUNK_GRACE)
@@ -123,7 +140,7 @@ class Downloads:
         mac = hmac.new(await self._signing_key(), body.encode("ascii"), hashlib.sha256)
         return f"{body}.{_b64(mac.digest())}"
 
-    async def _verify(self, token: str) -> dict[str, Any] | None:
+    async def verify(self, token: str) -> dict[str, Any] | None:
         body, dot, signature = token.partition(".")
         if not dot or not body or not signature:
             return None
@@ -137,7 +154,7 @@ class Downloads:
             return None
         return claims if isinstance(claims, dict) else None
 
-    async def _session_of(self, request: Request) -> str:
+    async def session_of(self, request: Request) -> str:
         if self._auth:
             session = await current_session(request)
             return "" if session is None else session.session_id
@@ -149,13 +166,13 @@ class Downloads:
             return _error(404, "download_not_found", "this deployment does not store files")
         if not token.isascii():
             return _error(403, "download_forbidden", "the download link is not valid")
-        claims = await self._verify(token)
-        if claims is None:
+        claims = await self.verify(token)
+        if claims is None or "k" in claims:  # an upload's token or file id is no download
             return _error(403, "download_forbidden", "the download link is not valid")
         if float(claims["e"]) < time.time():
             return _error(410, "download_expired", "the download link has expired; ask again")
         bound = str(claims["s"])
-        if not hmac.compare_digest(bound.encode(), (await self._session_of(request)).encode()):
+        if not hmac.compare_digest(bound.encode(), (await self.session_of(request)).encode()):
             return _error(403, "download_forbidden", "this download belongs to another session")
         blob_id, chunks, size = str(claims["b"]), int(claims["c"]), int(claims["n"])
         blobs = self._backend.blobs

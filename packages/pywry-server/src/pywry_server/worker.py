@@ -36,6 +36,7 @@ from pywry_server.outbound import Outbound
 from pywry_server.sockets import SocketRegistry
 from pywry_server.tasks import TaskSet
 from pywry_server.upkeep import Upkeep
+from pywry_server.uploads import Uploads
 from pywry_server.viewers import ViewerDirectory
 
 if TYPE_CHECKING:
@@ -63,6 +64,7 @@ class Worker:
     outbound: Outbound
     viewers: ViewerDirectory
     downloads: Downloads
+    uploads: Uploads
     listener: BusListener
     upkeep: Upkeep
     tasks: TaskSet
@@ -94,6 +96,16 @@ class Worker:
         access = AccessGuard(runtime, backend, auth_enabled=deploy.auth_enabled)
         downloads = Downloads(settings, backend, outbound.emit_to_viewer)
         outbound.files = downloads
+        uploads = Uploads(
+            settings,
+            backend,
+            runtime=runtime,
+            access=access,
+            viewers=viewers,
+            downloads=downloads,
+            dispatcher=dispatcher,
+        )
+        downloads.uploads = uploads
 
         async def sweep() -> None:
             if sweep_sessions is not None:  # first: a session that ended closes with 4401
@@ -113,6 +125,7 @@ class Worker:
             outbound=outbound,
             viewers=viewers,
             downloads=downloads,
+            uploads=uploads,
             listener=BusListener(backend.events, worker_id, sockets, dispatcher, metrics),
             upkeep=Upkeep(
                 backend=backend,

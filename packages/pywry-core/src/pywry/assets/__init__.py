@@ -74,6 +74,7 @@ _ASSETS: dict[str, Asset] = {
         Asset("toolbar.css", "toolbar.css"),
         Asset("toolbar.js", "toolbar.js"),
         Asset("progress.js", "progress.js"),
+        Asset("upload.js", "upload.js"),
         Asset("plotly-widget.js", "plotly-widget.js"),
         Asset("plotly.min.js", "package_data/plotly.min.js", package="plotly"),
         Asset("theme.js", "theme.js"),

@@ -12,6 +12,7 @@ from __future__ import annotations
 from pywry.toolbar.base import RESERVED_NAMESPACES, Component, Element
 from pywry.toolbar.components import Button, MultiSelect, Option, RadioGroup, Select, TabGroup
 from pywry.toolbar.controls import Checkbox, RangeInput, SliderInput, Toggle
+from pywry.toolbar.files import FileInput
 from pywry.toolbar.inputs import (
     DateInput,
     NumberInput,
@@ -32,6 +33,7 @@ __all__ = [
     "DateInput",
     "Div",
     "Element",
+    "FileInput",
     "Marquee",
     "MultiSelect",
     "NumberInput",

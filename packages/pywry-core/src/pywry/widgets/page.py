@@ -77,7 +77,13 @@ def _asset_tags(kind: str) -> tuple[str, str, str]:
     theme_js = f'<script src="{get_asset("theme.js").url}"></script>'
     scripts = "".join(
         f'<script src="{get_asset(name).url}"></script>'
-        for name in ("bridge.js", "toolbar.js", "progress.js", *_KIND_ASSETS.get(kind, ()))
+        for name in (
+            "bridge.js",
+            "toolbar.js",
+            "progress.js",
+            "upload.js",
+            *_KIND_ASSETS.get(kind, ()),
+        )
     )
     return styles, theme_js, scripts
 
@@ -93,6 +99,7 @@ def render_page(record: WidgetRecord, *, widget_prefix: str = "/widget") -> str:
         "kind": record.kind,
         "wsPath": f"{widget_prefix}/{label}/ws",
         "dataPath": f"{widget_prefix}/{label}/data",
+        "uploadPath": f"{widget_prefix}/{label}/upload",
         "dataDigest": record.payload.get(DIGEST_KEY),
         "theme": theme,
     }

@@ -8,7 +8,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, overload
 
-from pywry import _json, downloads
+from pywry import _json, downloads, uploads
 from pywry.access import AccessWidget
 from pywry.callbacks import MAX_ARITY, Callback, accepted_arity, invoke_all, is_async_callback
 from pywry.context import (
@@ -23,6 +23,7 @@ from pywry.errors import InvalidEventError
 from pywry.events import EVENT_PATTERN, check_user_event, validate_event_name
 from pywry.progress import PROGRESS_EVENT, Run
 from pywry.state.records import WidgetRecord
+from pywry.toolbar.files import file_input_events
 from pywry.toolbar.session import ToolbarSession
 
 if TYPE_CHECKING:
@@ -153,6 +154,10 @@ class Widget:
         ``run`` (made by the server) carries ``ctx.progress`` and the viewer's cancel.
         Returns the number of callbacks that ran.
         """
+        if origin is not None and event in file_input_events(self):
+            # A FileInput's event runs only when its upload ends (HTTP); never from a page.
+            logger.warning("Refused %s from a page of %s: it is a FileInput's event", event, self)
+            return 0
         callbacks = list(self._callbacks.get(event, ()))
         ctx = None
         if viewer is not None:
@@ -260,6 +265,15 @@ class Widget:
             logger.debug("%r on %r before the server started: dropped", event, self._label)
             return None
         return sink, payload
+
+    def upload(self, file_id: str) -> uploads.UploadedFile:
+        """A file a ``FileInput`` of this widget uploaded (``data["files"][i]["id"]``),
+        inside the sync callback of its event: ``.open()``, ``.read()``, ``.pieces()``."""
+        return uploads.get(file_id, runtime=self._runtime)
+
+    async def upload_async(self, file_id: str) -> uploads.UploadedFile:
+        """:meth:`upload` for async callbacks (``.read_async()``, ``.pieces_async()``)."""
+        return await uploads.get_async(file_id, runtime=self._runtime)
 
     def download(
         self, source: downloads.DownloadSource, filename: str, media_type: str | None = None

@@ -1,0 +1,93 @@
+"""An upload whose pieces land on two workers in turn (Redis, SQLite).
+
+Two single-worker servers share one backend, as two workers behind a load balancer:
+the upload starts on worker 1, its pieces go to worker 1 and worker 2 alternately,
+and it ends on worker 2, whose callback reads the whole file back (sha256 checked).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from servers import start_server
+from websockets.sync.client import connect
+
+APP = Path(__file__).resolve().parent / "apps" / "upload_app.py"
+PIECE = 1024 * 1024
+SIZE = 20 * PIECE + 12345
+
+
+def _recv_event(ws: Any, name: str, timeout: float) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        frame: dict[str, Any] = json.loads(ws.recv(max(0.1, deadline - time.monotonic())))
+        if frame.get("type") == "event" and frame["event"] == name:
+            return frame
+
+
+@pytest.mark.parametrize(
+    "shared_env", [pytest.param("redis", marks=pytest.mark.redis), "sqlite"], indirect=True
+)
+def test_upload_pieces_alternate_between_two_workers(
+    shared_env: dict[str, str], tmp_path: Path
+) -> None:
+    env = {"PYWRY_SERVER__WORKERS": "1", "PYWRY_SERVER__LOG_LEVEL": "warning", **shared_env}
+    (tmp_path / "one").mkdir()
+    (tmp_path / "two").mkdir()
+    one = start_server(APP, tmp_path / "one", env=env)
+    two = start_server(APP, tmp_path / "two", env=env)
+    data, small = os.urandom(SIZE), b"x,y\n"
+    try:
+        page = httpx.get(one.base_url + "/widget/uploads", timeout=10)
+        cookie = page.cookies["pywry_anon"]
+        headers = {"Cookie": f"pywry_anon={cookie}"}
+        match = re.search(r'"wsPath":\s*"([^"]+)"', page.text)
+        assert match
+        ws_url = one.base_url.replace("http", "ws", 1) + match.group(1) + "?client=uploadsclient1"
+        base = "/widget/uploads/upload"
+        with connect(ws_url, additional_headers=headers) as ws:
+            ws.send(json.dumps({"type": "hello", "lastSeq": None, "viewer": None}))
+            viewer = json.loads(ws.recv(10))["viewer"]
+            files = [
+                {"name": "big.bin", "size": SIZE, "type": ""},
+                {"name": "s.csv", "size": len(small), "type": "text/csv"},
+            ]
+            body = {"viewer": viewer, "componentId": "data", "files": files}
+            started = time.monotonic()
+            plan = httpx.post(one.base_url + base, json=body, headers=headers, timeout=10)
+            assert plan.status_code == 201, plan.text
+            token = plan.json()["token"]
+            workers = [one, two]
+            with httpx.Client(timeout=30, headers=headers) as client:
+                for number, at in enumerate(range(0, SIZE, PIECE)):
+                    server = workers[number % 2]
+                    url = f"{server.base_url}{base}/{token}/0/{number}"
+                    put = client.put(url, content=data[at : at + PIECE])
+                    assert put.status_code == 200, put.text
+                put = client.put(f"{two.base_url}{base}/{token}/1/0", content=small)
+                assert put.status_code == 200, put.text
+                uploaded = time.monotonic() - started
+                done = client.post(f"{two.base_url}{base}/{token}/done")
+                assert done.status_code == 202, done.text
+            got = _recv_event(ws, "app:got", 60)["data"]
+            total = time.monotonic() - started
+        assert got["files"] == [
+            {"name": "big.bin", "size": SIZE, "sha256": hashlib.sha256(data).hexdigest()},
+            {"name": "s.csv", "size": len(small), "sha256": hashlib.sha256(small).hexdigest()},
+        ]
+        print(
+            f"\n[upload {shared_env['PYWRY_DEPLOY__STATE_BACKEND']}] bytes={SIZE + len(small)} "
+            f"pieces=22 alternating workers upload={uploaded:.2f}s "
+            f"({SIZE / uploaded / 1e6:.0f} MB/s) to-callback-read={total:.2f}s"
+        )
+    finally:
+        one.stop()
+        two.stop()
