@@ -40,7 +40,7 @@ async def test_a_claim_that_landed_but_failed_runs_on_the_resend(
 ) -> None:
     backend = MemoryBackend()
     runs = Runs()
-    router = InboundRouter(backend, runs, dedupe_ttl=60)  # type: ignore[arg-type]
+    router = InboundRouter(backend, runs, "worker-a", dedupe_ttl=60)  # type: ignore[arg-type]
     real_claim = backend.events.claim
 
     async def lands_then_fails(key: str, *, ttl: float) -> bool:
@@ -60,7 +60,7 @@ async def test_a_claim_that_landed_but_failed_runs_on_the_resend(
 async def test_a_frame_claimed_by_a_call_that_answered_stays_a_duplicate() -> None:
     backend = MemoryBackend()
     runs = Runs()
-    router = InboundRouter(backend, runs, dedupe_ttl=60)  # type: ignore[arg-type]
+    router = InboundRouter(backend, runs, "worker-a", dedupe_ttl=60)  # type: ignore[arg-type]
     assert await router.receive(Page(), "app:note", {}, "f2") == "ok"  # type: ignore[arg-type]
     assert await router.receive(Page(), "app:note", {}, "f2") == "duplicate"  # type: ignore[arg-type]
     assert len(runs.ran) == 1

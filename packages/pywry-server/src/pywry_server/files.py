@@ -18,7 +18,7 @@ import json
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote
 
 from fastapi import Request
@@ -35,9 +35,17 @@ if TYPE_CHECKING:
     from pywry.context import Viewer
     from pywry.state.base import StateBackend
 
-    from pywry_server.uploads import Uploads
+__all__ = ["FILES_PATH", "Downloads", "UploadReader", "content_disposition"]
 
-__all__ = ["FILES_PATH", "Downloads", "content_disposition"]
+
+class UploadReader(Protocol):
+    """What the callbacks' side reads uploads through (``pywry_server.uploads.Uploads``;
+    named by its shape, so the two modules do not import each other)."""
+
+    async def open_upload(self, file_id: str, viewer: Viewer) -> UploadInfo: ...
+
+    async def upload_piece(self, info: UploadInfo, index: int) -> bytes: ...
+
 
 logger = logging.getLogger("pywry.server.files")
 
@@ -83,9 +91,9 @@ class Downloads:
         self._emit = emit
         self._key: bytes | None = None
         #: Uploads (set by ``Worker.compose``): the callbacks' side reads through here.
-        self.uploads: Uploads | None = None
+        self.uploads: UploadReader | None = None
 
-    def _uploads(self) -> Uploads:
+    def _uploads(self) -> UploadReader:
         if self.uploads is None:
             raise UploadError("this server does not take uploads")
         return self.uploads
