@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import signal
 import time
@@ -268,3 +269,24 @@ def shared_env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[
         env_var_for("deploy", "sqlite_path"): str(tmp_path / "state" / "files.db"),
         "PYWRY_SQLITE_KEY": SQLITE_KEY,
     }
+
+
+def recv_event(ws: Any, name: str, timeout: float) -> dict[str, Any]:
+    """The next ``event`` frame named ``name`` on a sync WebSocket (others skipped)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        frame: dict[str, Any] = json.loads(ws.recv(max(0.1, deadline - time.monotonic())))
+        if frame.get("type") == "event" and frame["event"] == name:
+            return frame
+
+
+def two_servers(
+    app: Path, tmp_path: Path, shared_env: dict[str, str]
+) -> tuple[ServerProcess, ServerProcess]:
+    """Two single-worker servers of ``app`` on one backend: a test picks the worker."""
+    env = {"PYWRY_SERVER__WORKERS": "1", "PYWRY_SERVER__LOG_LEVEL": "warning", **shared_env}
+    (tmp_path / "one").mkdir()
+    (tmp_path / "two").mkdir()
+    return start_server(app, tmp_path / "one", env=env), start_server(
+        app, tmp_path / "two", env=env
+    )

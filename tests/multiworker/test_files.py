@@ -13,12 +13,13 @@ import json
 import re
 import time
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-from servers import ServerProcess, start_server
+from servers import ServerProcess
 from websockets.sync.client import connect
+
+from .conftest import recv_event, two_servers
 
 APP = Path(__file__).resolve().parent / "apps" / "files_app.py"
 SIZE = 200 * 1000 * 1000
@@ -40,25 +41,13 @@ def _rss(server: ServerProcess, reset: bool = False) -> dict[str, int]:
     return dict(reply.json())
 
 
-def _recv_event(ws: Any, name: str, timeout: float) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        frame: dict[str, Any] = json.loads(ws.recv(max(0.1, deadline - time.monotonic())))
-        if frame.get("type") == "event" and frame["event"] == name:
-            return frame
-
-
 @pytest.mark.parametrize(
     "shared_env", [pytest.param("redis", marks=pytest.mark.redis), "sqlite"], indirect=True
 )
 def test_200mb_download_prepared_on_one_worker_fetched_on_another(
     shared_env: dict[str, str], tmp_path: Path
 ) -> None:
-    env = {"PYWRY_SERVER__WORKERS": "1", "PYWRY_SERVER__LOG_LEVEL": "warning", **shared_env}
-    (tmp_path / "one").mkdir()
-    (tmp_path / "two").mkdir()
-    one = start_server(APP, tmp_path / "one", env=env)
-    two = start_server(APP, tmp_path / "two", env=env)
+    one, two = two_servers(APP, tmp_path, shared_env)
     try:
         page = httpx.get(one.base_url + "/", timeout=10)
         cookie = page.cookies["pywry_anon"]
@@ -76,8 +65,8 @@ def test_200mb_download_prepared_on_one_worker_fetched_on_another(
                     {"type": "event", "id": "m1", "event": "app:make", "data": {"size": SIZE}}
                 )
             )
-            offer = _recv_event(ws, "pywry:download", 300)["data"]
-            made = _recv_event(ws, "app:made", 30)["data"]
+            offer = recv_event(ws, "pywry:download", 300)["data"]
+            made = recv_event(ws, "app:made", 30)["data"]
             prepared = time.monotonic() - started
         assert made["pid"] == before["one"]["pid"] and offer["size"] == SIZE
         digest, received = hashlib.sha256(), 0

@@ -13,24 +13,16 @@ import os
 import re
 import time
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-from servers import start_server
 from websockets.sync.client import connect
+
+from .conftest import recv_event, two_servers
 
 APP = Path(__file__).resolve().parent / "apps" / "upload_app.py"
 PIECE = 1024 * 1024
 SIZE = 20 * PIECE + 12345
-
-
-def _recv_event(ws: Any, name: str, timeout: float) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        frame: dict[str, Any] = json.loads(ws.recv(max(0.1, deadline - time.monotonic())))
-        if frame.get("type") == "event" and frame["event"] == name:
-            return frame
 
 
 @pytest.mark.parametrize(
@@ -39,11 +31,7 @@ def _recv_event(ws: Any, name: str, timeout: float) -> dict[str, Any]:
 def test_upload_pieces_alternate_between_two_workers(
     shared_env: dict[str, str], tmp_path: Path
 ) -> None:
-    env = {"PYWRY_SERVER__WORKERS": "1", "PYWRY_SERVER__LOG_LEVEL": "warning", **shared_env}
-    (tmp_path / "one").mkdir()
-    (tmp_path / "two").mkdir()
-    one = start_server(APP, tmp_path / "one", env=env)
-    two = start_server(APP, tmp_path / "two", env=env)
+    one, two = two_servers(APP, tmp_path, shared_env)
     data, small = os.urandom(SIZE), b"x,y\n"
     try:
         page = httpx.get(one.base_url + "/widget/uploads", timeout=10)
@@ -77,7 +65,7 @@ def test_upload_pieces_alternate_between_two_workers(
                 uploaded = time.monotonic() - started
                 done = client.post(f"{two.base_url}{base}/{token}/done")
                 assert done.status_code == 202, done.text
-            got = _recv_event(ws, "app:got", 60)["data"]
+            got = recv_event(ws, "app:got", 60)["data"]
             total = time.monotonic() - started
         assert got["files"] == [
             {"name": "big.bin", "size": SIZE, "sha256": hashlib.sha256(data).hexdigest()},
