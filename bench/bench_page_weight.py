@@ -33,11 +33,11 @@ FRAMES = ("gallery-chart", "gallery-grid")
 
 #: True once the board, the chart and the grid are connected and drawn.
 READY = """() => {
-  const frames = ['gallery-chart', 'gallery-grid'].map((id) => document.getElementById(id));
-  const open = (w) => !!(w && w.pywry && w.pywry.state === 'open');
-  if (!open(window) || frames.some((f) => !f || !open(f.contentWindow))) return false;
-  const chart = frames[0].contentDocument, grid = frames[1].contentDocument;
-  return !!chart.querySelector('.main-svg .bars, .main-svg .scatterlayer .trace')
+  const open = !!(window.pywry && window.pywry.state === 'open');
+  const chart = document.querySelector('[data-pywry-label="gallery-chart"]');
+  const grid = document.querySelector('[data-pywry-label="gallery-grid"]');
+  return open && !!chart && !!grid
+    && !!chart.querySelector('.main-svg .bars, .main-svg .scatterlayer .trace')
     && grid.querySelectorAll('.tabulator-row').length > 0;
 }"""
 
@@ -90,7 +90,7 @@ class Load:
 
 
 class NetworkLog:
-    """DevTools network events of one page (its same-origin iframes included)."""
+    """DevTools network events of one page."""
 
     def __init__(self, page: Any) -> None:
         self._session = page.context.new_cdp_session(page)
@@ -186,8 +186,7 @@ def report(first: Load, second: Load, *, browser_version: str, source: str) -> s
         )
     lines += [
         "",
-        "Per URL (the board and both iframes ask for the shared assets, so some URLs are "
-        "requested several times: `n (c)` is n requests of which c came from the cache):",
+        "Per URL (`n (c)` is n requests of which c came from the cache):",
         "",
         "| URL | first: requests | first: bytes | second: requests | second: bytes |",
         "|---|---:|---:|---:|---:|",

@@ -2,19 +2,16 @@
 
 Run it with ``python examples/gallery.py`` and open http://127.0.0.1:8080/.
 
-How one page shows three widgets: a widget page shows one widget, and a chart and
-a grid are two widgets. So the page at ``/`` is the page of a third, plain HTML
-widget, ``board`` (``show()``), whose toolbars hold every toolbar component (all
-seven positions: header, top, left, right, bottom, footer, inside) and whose content
-area holds the chart's and the grid's own widget pages in two ``<iframe>``s
-(``/widget/gallery-chart`` and ``/widget/gallery-grid``). Each widget keeps its own
-socket, callbacks and data; Python is the glue: a callback of one widget updates
-the others (the Region select redraws the chart, a row selection in the grid shows
-up in the board's footer). All three pages come from this server, same origin, and
-share the browser's cache for the hashed assets. The three frames are three page
-loads, so three viewers (``docs/viewers.md``): a callback's changes would reach only
-the frame whose control was used, so the gallery runs its callbacks inside
-``pywry.everyone()`` and every frame (and every visitor) sees them.
+How one page shows three widgets: the page at ``/`` is ``get_page_html_async()`` of a
+plain HTML widget, ``board`` (``show()``), whose toolbars hold every toolbar component
+(all seven positions: header, top, left, right, bottom, footer, inside), then the chart
+and the grid: three widgets, one page, one WebSocket (``docs/pages.md``). Each widget
+keeps its own callbacks and data; Python is the glue: a callback of one widget updates
+the others (the Region select redraws the chart, a row selection in the grid shows up
+in the board's footer). The page is one viewer (``docs/viewers.md``), so a callback's
+changes reach all three widgets of the page that asked. The gallery's view (region,
+metrics, chart type) is one board shared by every visitor, so its callbacks run inside
+``pywry.everyone()`` and every open page follows.
 
 What each control does:
 
@@ -49,11 +46,10 @@ import pandas as pd
 import pywry
 import plotly.graph_objects as go
 from fastapi.responses import HTMLResponse
-from pywry.config import load_settings
 from pywry.inline import (
     deploy,
     get_server_app,
-    get_widget_html_async,
+    get_page_html_async,
     show,
     show_dataframe,
     show_plotly,
@@ -82,7 +78,6 @@ from pywry.toolbar import (
 )
 
 app = get_server_app()
-PREFIX = load_settings().server.widget_prefix
 
 # -- the data ------------------------------------------------------------------
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
@@ -474,18 +469,13 @@ table = show_dataframe(
     callbacks={"grid:row-selected": shared(on_rows), "grid:cell-edit": shared(on_edit)},
 )
 
-FRAMES = f"""
-<div class="gallery" style="display:grid;grid-template-rows:minmax(0,56fr) minmax(0,44fr);
-  gap:8px;height:100%;box-sizing:border-box;padding:8px">
-  <iframe id="gallery-chart" title="Chart" src="{PREFIX}/{chart.label}"
-    style="width:100%;height:100%;border:1px solid var(--pywry-border);border-radius:6px"></iframe>
-  <iframe id="gallery-grid" title="Grid" src="{PREFIX}/{table.label}"
-    style="width:100%;height:100%;border:1px solid var(--pywry-border);border-radius:6px"></iframe>
-</div>
-"""
+INTRO = (
+    '<p class="gallery-intro">Every toolbar component around this board; the chart and '
+    "the grid below are two more widgets on the same page, over the same socket.</p>"
+)
 
 board = show(
-    FRAMES,
+    INTRO,
     title="PyWry gallery",
     label="gallery",
     toolbars=[header, top, left, right, bottom, footer, inside],
@@ -515,7 +505,8 @@ board = show(
 
 @app.get("/", response_class=HTMLResponse)
 async def home():
-    return HTMLResponse(await get_widget_html_async(board.label))
+    # One page, one socket: the board (with every toolbar), the chart and the grid.
+    return HTMLResponse(await get_page_html_async(board.label, chart.label, table.label))
 
 
 if __name__ == "__main__":

@@ -17,7 +17,9 @@ class RecordedPage:
         self.page = page
         self.requests: list[str] = []
         self.console: list[str] = []
+        self.websockets: list[str] = []
         page.on("request", lambda req: self.requests.append(req.url))
+        page.on("websocket", lambda ws: self.websockets.append(ws.url))
         page.on("console", lambda msg: self.console.append(f"{msg.type}: {msg.text}"))
         page.on("pageerror", lambda err: self.console.append(f"pageerror: {err}"))
 
@@ -26,6 +28,10 @@ class RecordedPage:
         return [
             url for url in self.requests if not url.startswith((base_url + "/", "blob:", "data:"))
         ]
+
+    def sockets(self) -> list[str]:
+        """The URL of every WebSocket the page opened."""
+        return list(self.websockets)
 
     def wait_connected(self, timeout_ms: int = 15000) -> None:
         self.page.wait_for_function(

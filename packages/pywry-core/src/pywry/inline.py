@@ -2,7 +2,9 @@
 
 ``show()``, ``show_plotly()`` and ``show_dataframe()`` register widgets (no browser
 opens in deploy mode); ``get_widget_html()`` / ``get_widget_html_async()`` return a
-widget's page; ``get_server_app()`` returns the FastAPI app and ``deploy()`` runs it.
+widget's page, ``get_page_html()`` one page showing several, ``head_html()`` and
+``embed_html()`` the parts an app's own template places; ``get_server_app()`` returns
+the FastAPI app and ``deploy()`` runs it.
 
 Every ``show*()`` takes ``roles=[...]`` (a viewer's session needs one of them) and
 ``private=True`` (only the session that creates the widget sees it);
@@ -37,6 +39,14 @@ from pywry.errors import WidgetNotFoundError
 from pywry.registry import ServerPlugin, load_server, load_state_backend
 from pywry.runtime import current_runtime
 from pywry.state import get_worker_id
+from pywry.widgets.composed import (
+    ALL_KINDS,
+    check_labels,
+    local_part,
+    page_parts,
+    render_composed,
+)
+from pywry.widgets.composed import head_html as _head_html
 from pywry.widgets.dataframe import DEFAULT_JOINER, dataframe_to_table
 from pywry.widgets.grid import DataFrameWidget, Selection, grid_options
 from pywry.widgets.page import local_page, widget_page
@@ -57,9 +67,14 @@ __all__ = [
     "AccessCheck",
     "AccessRequest",
     "deploy",
+    "embed_html",
+    "embed_html_async",
+    "get_page_html",
+    "get_page_html_async",
     "get_server_app",
     "get_widget_html",
     "get_widget_html_async",
+    "head_html",
     "set_access_check",
     "show",
     "show_dataframe",
@@ -248,6 +263,62 @@ def get_widget_html(label: str) -> str:
     if runtime.sink is None:
         raise WidgetNotFoundError(label)
     return runtime.run_blocking(lambda: get_widget_html_async(label))
+
+
+async def get_page_html_async(*labels: str, title: str = "") -> str:
+    """One page showing the widgets ``labels`` in order, with one WebSocket for all.
+
+    Each widget keeps its toolbars; the page takes its theme and, without ``title``, its
+    title from the first widget. Widgets of this worker or, from the shared state, any
+    other. Raises ``ValueError`` for no label, a repeated one or more than 32, and
+    :class:`~pywry.errors.WidgetNotFoundError` for an unknown one. See ``docs/pages.md``.
+    """
+    parts = await page_parts(current_runtime(), labels, widget_prefix=_prefix())
+    return render_composed(parts, title=title)
+
+
+def get_page_html(*labels: str, title: str = "") -> str:
+    """Synchronous :func:`get_page_html_async`, for code outside the event loop."""
+    runtime = current_runtime()
+    prefix = _prefix()
+    local = [runtime.get(label) for label in check_labels(labels)]
+    if all(widget is not None for widget in local):
+        parts = [local_part(widget, widget_prefix=prefix) for widget in local if widget]
+        return render_composed(parts, title=title)
+    if runtime.sink is None:
+        raise WidgetNotFoundError(labels[local.index(None)])
+    return runtime.run_blocking(lambda: get_page_html_async(*labels, title=title))
+
+
+def head_html(*labels: str, theme: str = "system") -> str:
+    """The asset tags and bootstrap of a page that places widgets with :func:`embed_html`.
+
+    Put it in the template's ``<head>``; its scripts are deferred, so they run once the
+    widgets below are parsed, and open one WebSocket for every widget on the page. With
+    ``labels``, only the assets those widgets need (all, if one is not of this worker).
+    """
+    runtime = current_runtime()
+    kinds = [getattr(runtime.get(label), "kind", None) for label in labels]
+    wanted = ALL_KINDS if not labels or None in kinds else [str(kind) for kind in kinds]
+    return _head_html(wanted, theme=theme)
+
+
+async def embed_html_async(label: str) -> str:
+    """Widget ``label`` (its toolbars and content) as a fragment for the app's own
+    template, beside other widgets; the page's ``<head>`` needs :func:`head_html`."""
+    parts = await page_parts(current_runtime(), [label], widget_prefix=_prefix())
+    return parts[0].fragment
+
+
+def embed_html(label: str) -> str:
+    """Synchronous :func:`embed_html_async`, for code outside the event loop."""
+    runtime = current_runtime()
+    widget = runtime.get(label)
+    if widget is not None:
+        return local_part(widget, widget_prefix=_prefix()).fragment
+    if runtime.sink is None:
+        raise WidgetNotFoundError(label)
+    return runtime.run_blocking(lambda: embed_html_async(label))
 
 
 def get_server_app() -> FastAPI:

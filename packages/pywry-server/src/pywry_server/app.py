@@ -19,6 +19,7 @@ from pywry.errors import (
     WidgetNotFoundError,
 )
 from pywry.state import get_worker_id
+from pywry.widgets.composed import PAGE_SOCKET_PATH
 from pywry.widgets.page import widget_page
 from starlette.routing import Match, Route
 from starlette.types import Scope
@@ -47,7 +48,7 @@ from pywry_server.metrics_http import HttpMetrics, add_metrics_route
 from pywry_server.timed_backend import timed_backend
 from pywry_server.viewers import AnonymousSessionMiddleware
 from pywry_server.worker import Worker
-from pywry_server.ws import widget_socket
+from pywry_server.ws import page_socket, widget_socket
 
 if TYPE_CHECKING:
     from pywry.config import PyWrySettings
@@ -243,6 +244,7 @@ def _add_routes(app: FastAPI, prefix: str, *, auth: bool) -> None:
         include_in_schema=False,
     )
     app.add_api_websocket_route(f"{prefix}/{{label}}/ws", widget_socket)
+    app.add_api_websocket_route(PAGE_SOCKET_PATH, page_socket)
     upload = f"{prefix}/{{label}}/upload"
     for path, endpoint, method in (
         (upload, upload_start, "POST"),

@@ -41,7 +41,13 @@ if TYPE_CHECKING:
     from pywry_server.grants import SocketAccess
     from pywry_server.messages import ViewerRef
 
-__all__ = ["Connection", "ConnectionState", "EventLog", "StreamStart"]
+__all__ = [
+    "Connection",
+    "ConnectionState",
+    "EventLog",
+    "StreamStart",
+    "unavailable_frame",
+]
 
 logger = logging.getLogger("pywry.server.connection")
 Message = dict[str, Any]
@@ -129,9 +135,13 @@ class Connection:
         queue_size: int = 1000,
         send_timeout: float = 10.0,
         metrics: Metrics = NO_METRICS,
+        on_page: bool = False,
     ) -> None:
         self.websocket = websocket
         self.label = label
+        #: One of the widgets of a composed page, whose socket it shares: the events it
+        #: sends name their widget (``label``).
+        self.on_page = on_page
         self.client_id = client_id
         self.connection_id = connection_id or secrets.token_hex(8)
         #: The user session the socket opened with (auth enabled), else ``None``.
@@ -177,6 +187,8 @@ class Connection:
     def send(self, message: Message | Envelope) -> bool:
         """Queue one frame; ``False`` if the socket is gone (or just fell behind)."""
         envelope = message if isinstance(message, Envelope) else Envelope(message)
+        if self.on_page and envelope.message.get("type") == "event":
+            envelope = self._labelled(envelope)
         return self._put(_Frame(envelope))
 
     def deliver(self, message: Message | Envelope, stream: str = "seq") -> None:
@@ -337,6 +349,8 @@ class Connection:
 
     async def _send_reset(self, stream: _Stream, *, reload: bool = False) -> None:
         frame: dict[str, object] = {"type": "reset", stream.key: stream.last_sent}
+        if self.on_page and stream.key == "seq":
+            frame["label"] = self.label
         if reload:
             frame["reload"] = True
         await self._write(Envelope(frame))
@@ -345,6 +359,8 @@ class Connection:
         number = envelope.number
         if number and number <= stream.last_sent:
             return
+        if self.on_page and stream.key == "seq":
+            envelope = self._labelled(envelope)
         if await self._write(envelope.on_stream(stream.key)) and number:
             stream.last_sent = number  # a closed socket never took it: replayed on reconnect
 
@@ -372,6 +388,12 @@ class Connection:
         self._frames_sent.inc()
         return True
 
+    def _labelled(self, envelope: Envelope) -> Envelope:
+        """``envelope`` naming this socket's widget (logged events do; older ones may not)."""
+        if "label" in envelope.message:
+            return envelope
+        return Envelope({**envelope.message, "label": self.label}, envelope.key)
+
     def _log_ids(self) -> dict[str, str | None]:
         """For lines logged from other tasks than the socket's own (``logs.py``)."""
         return {"connection_id": self.connection_id, "viewer_id": self.viewer_id}
@@ -395,10 +417,14 @@ class Connection:
 
     # -- reserved notices ------------------------------------------------------
     def send_unavailable(self, reason: str) -> None:
-        self.send(
-            {
-                "type": "event",
-                "event": "pywry:widget-unavailable",
-                "data": {"label": self.label, "reason": reason},
-            }
-        )
+        self.send(unavailable_frame(self.label, reason))
+
+
+def unavailable_frame(label: str, reason: str) -> Message:
+    """The notice that widget ``label`` is gone (the page shows it)."""
+    return {
+        "type": "event",
+        "event": "pywry:widget-unavailable",
+        "data": {"label": label, "reason": reason},
+        "label": label,
+    }

@@ -20,10 +20,11 @@ class Envelope:
     0 for a frame that is not logged.
     """
 
-    __slots__ = ("_text", "message", "number")
+    __slots__ = ("_text", "key", "message", "number")
 
     def __init__(self, message: Message, key: str = "seq") -> None:
         self.message = message
+        self.key = key
         self.number = int(message.get(key) or 0)
         self._text: str | None = None
 

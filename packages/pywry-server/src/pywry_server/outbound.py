@@ -96,7 +96,9 @@ class Outbound:
         A backend that cannot publish in the same round trip as the append may lose
         the publish alone: upkeep then delivers the logged event.
         """
-        message: Message = {"type": "event", "event": event, "data": data}
+        # The label lets a composed page's socket, which follows several widgets, tell
+        # whose event it is.
+        message: Message = {"type": "event", "event": event, "data": data, "label": label}
         wrapper = Deliver(label=label, message={}, sender=self.worker_id, sent_at=self._now())
         seq = await self._log(label, message, wrapper)
         if seq is None:

@@ -9,6 +9,9 @@ Every frame is one JSON object with a ``type``. Browser to server:
   of that viewer's own events the page has.
 - ``{"type": "event", "id": str, "event": "ns:name", "data": any}``: an event for
   the widget's callbacks; ``id`` (unique per page) makes resends idempotent.
+- A composed page's socket (``/pywry/ws?widgets=a,b``) says ``lastSeqs`` (label to
+  number or null) in its hello instead of ``lastSeq``, and each event names its widget
+  (``"label": "a"``); what it receives names the widget too.
 - ``{"type": "ping"}``.
 
 Server to browser: ``welcome``, ``event`` (with ``seq``), ``ack``, ``error``,
@@ -27,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pywry.events import EVENT_PATTERN, reserved_namespace
+from pywry.widgets.composed import MAX_PAGE_WIDGETS
 
 from pywry_server.codes import ErrorCode
 from pywry_server.limits import MAX_JSON_DEPTH, EventRate, clip, nesting_exceeds
@@ -68,6 +72,23 @@ class Hello:
     last_seq: int | None
     viewer: str | None = None
     viewer_seq: int | None = None
+    #: A composed page's ``lastSeqs``: the newest event it has of each widget.
+    last_seqs: dict[str, int | None] | None = None
+
+    def seq_of(self, label: str, *, composed: bool) -> int | None:
+        """The newest event of widget ``label`` the page has (``None``: a fresh page)."""
+        if composed:
+            return None if self.last_seqs is None else self.last_seqs.get(label)
+        return self.last_seq
+
+    @property
+    def resumed(self) -> bool:
+        """Whether the page had a socket before (a reconnect, not a first load)."""
+        return bool(
+            self.last_seq is not None
+            or self.viewer is not None
+            or (self.last_seqs and any(v is not None for v in self.last_seqs.values()))
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +96,8 @@ class Event:
     id: str | None
     event: str
     data: Any
+    #: On a composed page's socket, the widget the event is for.
+    label: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +150,10 @@ def parse_frame(
         if viewer is not None and not isinstance(viewer, str):
             raise ProtocolError(ErrorCode.BAD_MESSAGE, "'viewer' must be a string or null")
         return Hello(
-            last_seq=_seq(raw, "lastSeq"), viewer=viewer, viewer_seq=_seq(raw, "viewerSeq")
+            last_seq=_seq(raw, "lastSeq"),
+            viewer=viewer,
+            viewer_seq=_seq(raw, "viewerSeq"),
+            last_seqs=_seqs(raw.get("lastSeqs")),
         )
     if kind == "event":
         event = _parse_event(raw, frame_id)
@@ -155,6 +181,18 @@ def _seq(raw: dict[str, Any], key: str) -> int | None:
     return value
 
 
+def _seqs(value: Any) -> dict[str, int | None] | None:
+    """A composed page's ``lastSeqs``: widget labels to sequence numbers or null."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or len(value) > MAX_PAGE_WIDGETS:
+        raise ProtocolError(
+            ErrorCode.BAD_MESSAGE,
+            f"'lastSeqs' must map at most {MAX_PAGE_WIDGETS} widget labels to integers or null",
+        )
+    return {str(label): _seq(value, label) for label in value}
+
+
 def _parse_event(raw: dict[str, Any], frame_id: str | None) -> Event:
     if "id" in raw and frame_id is None:
         raise ProtocolError(
@@ -171,4 +209,9 @@ def _parse_event(raw: dict[str, Any], frame_id: str | None) -> Event:
         raise ProtocolError(
             ErrorCode.RESERVED_EVENT, f"Browsers may not send the reserved event {name!r}", frame_id
         )
-    return Event(id=frame_id, event=name, data=raw.get("data"))
+    label = raw.get("label")
+    if label is not None and (not isinstance(label, str) or not 0 < len(label) <= 128):
+        raise ProtocolError(
+            ErrorCode.BAD_MESSAGE, "'label' must name a widget (1-128 characters)", frame_id
+        )
+    return Event(id=frame_id, event=name, data=raw.get("data"), label=label)

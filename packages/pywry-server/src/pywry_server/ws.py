@@ -1,26 +1,32 @@
-"""Stage: the socket, the WebSocket endpoint ``{widget_prefix}/{label}/ws``.
+"""Stage: the socket, the WebSocket endpoints ``{widget_prefix}/{label}/ws`` (a
+widget's own page) and ``/pywry/ws?widgets=a,b`` (a composed page).
 
-Each socket runs two tasks: the reader here (hello, then frames to inbound routing)
-and the connection's own writer (``connection.py``). Protocol: ``protocol.py``.
+Each socket runs a reader here (hello, then frames to inbound routing) and, for each
+widget it follows, that :class:`Connection`'s own writer (``connection.py``): a composed
+page's widgets each have their own queue and streams, and share the socket. The first
+speaks for the page (welcome, pong, errors of frames, the viewer's stream). Protocol:
+``protocol.py``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import json
 import logging
 import re
 import secrets
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from pywry.access import AccessWidget
 from pywry.errors import BackendError, BackendUnavailableError
+from pywry.widgets.composed import MAX_PAGE_WIDGETS
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from pywry_server.access import FORBIDDEN_MESSAGE, forbidden_frame
 from pywry_server.auth import close_unauthorized, current_session, session_still_valid
 from pywry_server.codes import CloseCode, ErrorCode
-from pywry_server.connection import Connection
+from pywry_server.connection import Connection, StreamStart, unavailable_frame
 from pywry_server.dispatch import WorkerBusy
 from pywry_server.limits import EventRate, clip
 from pywry_server.logs import bind_socket, bind_viewer
@@ -30,11 +36,13 @@ from pywry_server.replay import plan_stream
 from pywry_server.viewers import anonymous_session, viewer_log
 
 if TYPE_CHECKING:
-    from pywry.state.records import SessionRecord, WidgetRecord
+    from pywry.state.records import SessionRecord
 
+    from pywry_server.grants import SocketAccess
+    from pywry_server.messages import ViewerRef
     from pywry_server.worker import Worker
 
-__all__ = ["origin_allowed", "widget_socket"]
+__all__ = ["origin_allowed", "page_socket", "widget_socket"]
 
 logger = logging.getLogger("pywry.server.ws")
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9_\-]{8,64}$")
@@ -47,6 +55,52 @@ _YIELD_EVERY = 4
 
 
 async def widget_socket(websocket: WebSocket, label: str) -> None:
+    """One widget's own page: ``{widget_prefix}/{label}/ws``."""
+    await _open(websocket, [label], composed=False)
+
+
+async def page_socket(websocket: WebSocket) -> None:
+    """A composed page: ``/pywry/ws?widgets=a,b`` follows every widget it shows."""
+    raw = websocket.query_params.get("widgets", "")
+    labels = list(dict.fromkeys(part for part in raw.split(",") if part))
+    if not labels or len(labels) > MAX_PAGE_WIDGETS or any(len(x) > 128 for x in labels):
+        await websocket.accept()
+        message = f"'widgets' must name 1 to {MAX_PAGE_WIDGETS} widgets, comma-separated"
+        await _refuse(websocket, CloseCode.UNAVAILABLE, ErrorCode.BAD_MESSAGE, message)
+        return
+    await _open(websocket, labels, composed=True)
+
+
+@dataclass(slots=True)
+class _Page:
+    """What one socket serves: one widget, or the widgets of a composed page (each its
+    own :class:`Connection`, with its own queue and writer, on the shared socket)."""
+
+    connections: dict[str, Connection]
+    composed: bool
+    #: Widgets of the page that are gone (their notice is sent after ``welcome``).
+    gone: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def primary(self) -> Connection:
+        """The one that speaks for the page: welcome, pong, the viewer's own stream."""
+        return next(iter(self.connections.values()))
+
+    def target(self, frame: Event) -> Connection | ProtocolError:
+        if not self.composed:
+            return self.primary
+        connection = self.connections.get(frame.label or "")
+        if connection is not None:
+            return connection
+        message = (
+            f"Widget {frame.label!r} is not on this page"
+            if frame.label
+            else "An event on a page's socket names its widget ('label')"
+        )
+        return ProtocolError(ErrorCode.BAD_MESSAGE, message, frame.id)
+
+
+async def _open(websocket: WebSocket, labels: list[str], *, composed: bool) -> None:
     worker: Worker = websocket.app.state.pywry
     server = worker.settings.server
     origin = websocket.headers.get("origin")
@@ -65,6 +119,7 @@ async def widget_socket(websocket: WebSocket, label: str) -> None:
     session_id: str | None = None
     user: str | None = None
     login: SessionRecord | None = None  # the login session, with auth on
+    admitted: list[tuple[str, SocketAccess | None, str | None]] = []
     try:
         if worker.settings.deploy.auth_enabled:  # before the lookup, so labels do not leak
             session = await current_session(websocket)
@@ -73,90 +128,120 @@ async def widget_socket(websocket: WebSocket, label: str) -> None:
                 await _refuse(websocket, CloseCode.UNAUTHORIZED, ErrorCode.UNAUTHORIZED, message)
                 return
             session_id, user, login = session.session_id, session.user or None, session
-        defined = worker.runtime.get(label)
-        local = defined is not None
-        record = None if defined is not None else await worker.outbound.lookup(label)
-        reason = await worker.availability.record_reason(record) if record is not None else None
-        widget = defined.access if defined is not None else _access_of(record)
-        access = (
-            None if widget is None else await worker.access.check_socket(websocket, widget, login)
-        )
+        for label in labels:
+            found = await _admit(worker, websocket, label, login)
+            if found is None:
+                message = f"No widget {label!r}"
+                await _refuse(websocket, CloseCode.UNAVAILABLE, ErrorCode.UNKNOWN_WIDGET, message)
+                return
+            admitted.append((label, *found))
     except BackendUnavailableError:
         message = "State backend unavailable; retry"
         await _refuse(websocket, CloseCode.TRY_LATER, ErrorCode.UNAVAILABLE, message)
         return
-    if not local and record is None:
-        message = f"No widget {label!r}"
-        await _refuse(websocket, CloseCode.UNAVAILABLE, ErrorCode.UNKNOWN_WIDGET, message)
-        return
-    if access is None:
+    if any(access is None for _, access, _ in admitted):
         logger.warning("Refused a WebSocket for a widget its session may not see")
         await _refuse(websocket, CloseCode.FORBIDDEN, ErrorCode.FORBIDDEN_WIDGET, FORBIDDEN_MESSAGE)
         return
     client_id = websocket.query_params.get("client", "")
     if not _CLIENT_ID.match(client_id):
         client_id = Connection.new_client_id()
-    connection = Connection(
-        websocket,
-        label,
-        client_id,
-        worker.backend.events,
-        connection_id=connection_id,
-        queue_size=server.socket_queue_size,
-        send_timeout=server.send_timeout,
-        metrics=worker.metrics,
-    )
-    connection.session_id = session_id
-    connection.access = access
-    connection.event_rate = EventRate(server.event_rate, server.event_burst)
+    rate = EventRate(server.event_rate, server.event_burst)  # one budget for the socket
+    page = _Page({}, composed)
+    for label, access, reason in admitted:
+        if composed and reason is not None:
+            page.gone[label] = reason  # the others are served; this one is told it is gone
+            continue
+        connection = Connection(
+            websocket,
+            label,
+            client_id,
+            worker.backend.events,
+            connection_id=connection_id if not page.connections else secrets.token_hex(8),
+            queue_size=server.socket_queue_size,
+            send_timeout=server.send_timeout,
+            metrics=worker.metrics,
+            on_page=composed,
+        )
+        connection.session_id = session_id
+        connection.access = access
+        connection.event_rate = rate
+        page.connections[label] = connection
+    if not page.connections:
+        message = "Every widget of this page is gone"
+        await _refuse(websocket, CloseCode.UNAVAILABLE, ErrorCode.UNKNOWN_WIDGET, message)
+        return
     browser = session_id or anonymous_session(websocket.headers.get("cookie"))
-    await _run(worker, connection, reason, browser, user)
+    reason = admitted[0][2] if not composed else None
+    await _run(worker, page, reason, browser, user)
 
 
-def _access_of(record: WidgetRecord | None) -> AccessWidget | None:
-    return None if record is None else AccessWidget.of_record(record)
+async def _admit(
+    worker: Worker, websocket: WebSocket, label: str, login: SessionRecord | None
+) -> tuple[SocketAccess | None, str | None] | None:
+    """Widget ``label``'s access for this socket (``None``: refused) and why it is gone
+    (``None``: it is not); ``None`` for no such widget."""
+    defined = worker.runtime.get(label)
+    reason: str | None = None
+    if defined is not None:
+        widget = defined.access
+    else:
+        record = await worker.outbound.lookup(label)
+        if record is None:
+            return None
+        reason = await worker.availability.record_reason(record)
+        widget = AccessWidget.of_record(record)
+    return await worker.access.check_socket(websocket, widget, login), reason
 
 
 async def _run(
-    worker: Worker, connection: Connection, unavailable: str | None, browser: str, user: str | None
+    worker: Worker, page: _Page, unavailable: str | None, browser: str, user: str | None
 ) -> None:
-    """The socket's reader and writer; when the reader ends the writer flushes and stops.
+    """The socket's reader and its writers; when the reader ends they flush and stop.
 
     ``browser`` is the session the page's viewer is bound to, ``user`` who is logged in.
     """
-    name = connection.connection_id
+    name = page.primary.connection_id
+    connections = list(page.connections.values())
     metrics = worker.metrics
     metrics.sockets_opened.inc()
     metrics.sockets_open.inc()
     try:
         async with asyncio.TaskGroup() as group:
-            writer = group.create_task(connection.run_writer(), name=f"pywry-writer:{name}")
+            writers = [
+                group.create_task(c.run_writer(), name=f"pywry-writer:{c.connection_id}")
+                for c in connections
+            ]
             reader = group.create_task(
-                _read(worker, connection, unavailable, browser, user), name=f"pywry-reader:{name}"
+                _read(worker, page, unavailable, browser, user), name=f"pywry-reader:{name}"
             )
-            await asyncio.wait((writer, reader), return_when=asyncio.FIRST_COMPLETED)
-            if not reader.done():  # the writer gave up on a slow page and closed it
+            await asyncio.wait((reader, *writers), return_when=asyncio.FIRST_COMPLETED)
+            if not reader.done():  # a writer gave up on a slow page and closed it
                 reader.cancel()
-            else:
+            for connection in connections:
                 connection.close(CloseCode.NORMAL, "closing")
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(asyncio.shield(writer), _FLUSH_TIMEOUT)
+            running = [writer for writer in writers if not writer.done()]
+            if running:
+                await asyncio.wait(running, timeout=_FLUSH_TIMEOUT)
+            for writer in writers:
                 writer.cancel()
     finally:
         metrics.sockets_open.dec()
-        await worker.sockets.remove(connection)
+        for connection in connections:
+            await worker.sockets.remove(connection)
 
 
 async def _read(
-    worker: Worker, connection: Connection, unavailable: str | None, browser: str, user: str | None
+    worker: Worker, page: _Page, unavailable: str | None, browser: str, user: str | None
 ) -> None:
+    connection = page.primary
     if unavailable is not None:
         connection.send_unavailable(unavailable)
         connection.close(CloseCode.UNAVAILABLE, "widget unavailable")
         return
     max_bytes = worker.settings.server.max_message_bytes
     try:
-        await _serve(worker, connection, max_bytes, browser, user)
+        await _serve(worker, page, max_bytes, browser, user)
     except WebSocketDisconnect:
         pass
     except BackendUnavailableError as exc:
@@ -197,58 +282,74 @@ async def _first_frame(connection: Connection, max_bytes: int) -> tuple[Hello, l
 
 
 async def _serve(
-    worker: Worker, connection: Connection, max_bytes: int, browser: str, user: str | None
+    worker: Worker, page: _Page, max_bytes: int, browser: str, user: str | None
 ) -> None:
+    connection = page.primary
     hello, pending = await _first_frame(connection, max_bytes)
-    if hello.last_seq is not None or hello.viewer is not None:
+    if hello.resumed:
         worker.metrics.reconnects.inc()
     viewer_seq = hello.viewer_seq
+    viewer: ViewerRef | None
     if hello.viewer is None:
-        connection.viewer, viewer_seq = await worker.viewers.open(browser, user), None
+        viewer, viewer_seq = await worker.viewers.open(browser, user), None
     else:
-        connection.viewer = await worker.viewers.resume(hello.viewer, browser)
-        if connection.viewer is None and worker.settings.server.reload:
+        viewer = await worker.viewers.resume(hello.viewer, browser)
+        if viewer is None and worker.settings.server.reload:
             # Development reload: the restarted process forgot the page's viewer. The page
             # gets a new one and, told by ``reloadOnRestart``, loads itself again.
-            connection.viewer, viewer_seq = await worker.viewers.open(browser, user), None
-        if connection.viewer is None:
+            viewer, viewer_seq = await worker.viewers.open(browser, user), None
+        if viewer is None:
             logger.warning("Refused a hello with an unknown viewer or another browser's")
             message = "This page's viewer is unknown, expired or not yours; reload the page"
             _error(connection, ProtocolError(ErrorCode.FORBIDDEN_VIEWER, message))
             connection.close(CloseCode.FORBIDDEN, ErrorCode.FORBIDDEN_VIEWER)
             return
-    viewer_id = connection.viewer.viewer_id
+    viewer_id = viewer.viewer_id
     bind_viewer(viewer_id)
-    connection.follow("vseq", viewer_log(viewer_id))
-    await worker.sockets.add(connection)
+    connection.follow("vseq", viewer_log(viewer_id))  # the page's own stream: one socket
+    for each in page.connections.values():
+        each.viewer = viewer
+        await worker.sockets.add(each)
     log = worker.backend.events
     budget = worker.settings.server.replay_max_bytes
-    current, start = await plan_stream(log, connection.label, hello.last_seq, max_bytes=budget)
+    plans: dict[str, dict[str, StreamStart]] = {}
+    seqs: dict[str, int] = {}
+    for label in page.connections:
+        last = hello.seq_of(label, composed=page.composed)
+        seqs[label], start = await plan_stream(log, label, last, max_bytes=budget)
+        plans[label] = {"seq": start}
     viewer_current, viewer_start = await plan_stream(
         log, viewer_log(viewer_id), viewer_seq, max_bytes=budget
     )
-    for planned in (start, viewer_start):
-        if planned.reset:
-            worker.metrics.resets.inc()
-        elif planned.missed:
-            worker.metrics.replays.inc()
-    connection.send(
-        {
-            "type": "welcome",
-            "connectionId": connection.connection_id,
-            "clientId": connection.client_id,
-            "workerId": worker.worker_id,
-            "seq": current,
-            "viewer": viewer_id,
-            "viewerSeq": viewer_current,
-            **({"reloadOnRestart": True} if worker.settings.server.reload else {}),
-        }
-    )
-    connection.start_delivery({"seq": start, "vseq": viewer_start})
+    plans[connection.label]["vseq"] = viewer_start
+    for plan in plans.values():
+        for planned in plan.values():
+            if planned.reset:
+                worker.metrics.resets.inc()
+            elif planned.missed:
+                worker.metrics.replays.inc()
+    welcome = {
+        "type": "welcome",
+        "connectionId": connection.connection_id,
+        "clientId": connection.client_id,
+        "workerId": worker.worker_id,
+        **({"seqs": seqs} if page.composed else {"seq": seqs[connection.label]}),
+        "viewer": viewer_id,
+        "viewerSeq": viewer_current,
+        **({"reloadOnRestart": True} if worker.settings.server.reload else {}),
+    }
+    if page.composed:  # first on the wire, before any widget's writer sends its replay
+        await connection.websocket.send_text(json.dumps(welcome, separators=(",", ":")))
+    else:
+        connection.send(welcome)
+    for label, each in page.connections.items():
+        each.start_delivery(plans[label])
+    for label, reason in page.gone.items():
+        connection.send(unavailable_frame(label, reason))
     for text in pending:
-        await _handle(worker, connection, text, max_bytes)
+        await _handle(worker, page, text, max_bytes)
     while True:
-        await _handle(worker, connection, await _receive(connection), max_bytes)
+        await _handle(worker, page, await _receive(connection), max_bytes)
 
 
 def _error(connection: Connection, error: ProtocolError) -> None:
@@ -258,40 +359,49 @@ def _error(connection: Connection, error: ProtocolError) -> None:
     connection.send(reply)
 
 
-async def _handle(worker: Worker, connection: Connection, text: str | None, max_bytes: int) -> None:
-    connection.frames_read += 1
-    if connection.frames_read % _YIELD_EVERY == 0:
+async def _handle(worker: Worker, page: _Page, text: str | None, max_bytes: int) -> None:
+    primary = page.primary
+    primary.frames_read += 1
+    if primary.frames_read % _YIELD_EVERY == 0:
         await asyncio.sleep(0)  # frames a client sent at once are queued: let others run
     if text is None:
-        _error(connection, ProtocolError(ErrorCode.BAD_MESSAGE, "Binary frames are not accepted"))
+        _error(primary, ProtocolError(ErrorCode.BAD_MESSAGE, "Binary frames are not accepted"))
         return
     try:
-        frame = parse_frame(text, max_bytes=max_bytes, rate=connection.event_rate)
+        frame = parse_frame(text, max_bytes=max_bytes, rate=primary.event_rate)
     except ProtocolError as exc:
-        _error(connection, exc)
+        _error(primary, exc)
         return
     if isinstance(frame, Ping):
-        connection.send({"type": "pong"})
+        primary.send({"type": "pong"})
     elif isinstance(frame, Hello):
-        _error(connection, ProtocolError(ErrorCode.BAD_MESSAGE, "'hello' is only valid first"))
+        _error(primary, ProtocolError(ErrorCode.BAD_MESSAGE, "'hello' is only valid first"))
     elif isinstance(frame, Event):
         worker.metrics.events_in.inc()
-        try:
-            if not await session_still_valid(worker, connection):
-                close_unauthorized(connection)
-                raise WebSocketDisconnect(CloseCode.UNAUTHORIZED)
-            if not await worker.access.allows_event(connection):  # nothing runs, no claim
-                connection.send(forbidden_frame(frame.id))
-                return
-            status = await worker.inbound.receive(connection, frame.event, frame.data, frame.id)
-        except (BackendUnavailableError, WorkerBusy) as exc:  # not taken: the page resends it
-            _error(connection, ProtocolError(ErrorCode.UNAVAILABLE, str(exc), frame.id))
+        connection = page.target(frame)
+        if isinstance(connection, ProtocolError):
+            _error(primary, connection)
             return
-        except BackendError as exc:  # the store answered with an error: report, keep the socket
-            logger.exception("Routing %r for widget %r failed", frame.event, connection.label)
-            _error(connection, ProtocolError(ErrorCode.BACKEND_ERROR, str(exc), frame.id))
+        await _handle_event(worker, connection, frame)
+
+
+async def _handle_event(worker: Worker, connection: Connection, frame: Event) -> None:
+    try:
+        if not await session_still_valid(worker, connection):
+            close_unauthorized(connection)
+            raise WebSocketDisconnect(CloseCode.UNAUTHORIZED)
+        if not await worker.access.allows_event(connection):  # nothing runs, no claim
+            connection.send(forbidden_frame(frame.id))
             return
-        if frame.id is not None:
-            connection.send({"type": "ack", "id": frame.id, "status": status})
-        if status == "unavailable":
-            connection.send_unavailable("The worker that owned this widget is gone")
+        status = await worker.inbound.receive(connection, frame.event, frame.data, frame.id)
+    except (BackendUnavailableError, WorkerBusy) as exc:  # not taken: the page resends it
+        _error(connection, ProtocolError(ErrorCode.UNAVAILABLE, str(exc), frame.id))
+        return
+    except BackendError as exc:  # the store answered with an error: report, keep the socket
+        logger.exception("Routing %r for widget %r failed", frame.event, connection.label)
+        _error(connection, ProtocolError(ErrorCode.BACKEND_ERROR, str(exc), frame.id))
+        return
+    if frame.id is not None:
+        connection.send({"type": "ack", "id": frame.id, "status": status})
+    if status == "unavailable":
+        connection.send_unavailable("The worker that owned this widget is gone")

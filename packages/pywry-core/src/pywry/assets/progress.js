@@ -21,7 +21,7 @@
     return box;
   }
 
-  function make(id) {
+  function make(id, widget) {
     var bar = document.createElement('div');
     bar.className = 'pywry-progress';
     bar.dataset.run = id;
@@ -39,7 +39,7 @@
       cancel.disabled = true;
       cancel.textContent = 'Cancelling';
       bar.classList.add('pywry-progress--cancelling');
-      window.pywry.emit('pywry:cancel', { id: id });
+      widget.emit('pywry:cancel', { id: id });
     });
     bar.appendChild(text);
     bar.appendChild(meter);
@@ -49,7 +49,7 @@
     return bars[id];
   }
 
-  window.pywry.on('pywry:progress', function (d) {
+  window.pywry.mount(function (widget) { widget.on('pywry:progress', function (d) {
     if (!d || typeof d.id !== 'string') return;
     var entry = bars[d.id];
     if (d.done) {
@@ -59,10 +59,10 @@
       }
       return;
     }
-    entry = entry || make(d.id);
+    entry = entry || make(d.id, widget);
     var fraction = Math.max(0, Math.min(1, Number(d.fraction) || 0));
     entry.meter.value = fraction;
     entry.meter.setAttribute('aria-valuenow', String(Math.round(fraction * 100)));
     entry.text.textContent = (d.message ? d.message + ' ' : '') + Math.round(fraction * 100) + '%';
-  });
+  }); });
 })();

@@ -68,7 +68,10 @@
 
   function listen() {
     if (!window.pywry) return;
-    window.pywry.on('pywry:update-theme', function (d) { api.set(d && d.theme); });
+    // Every widget of a composed page may be told (bridge.js mount()).
+    window.pywry.mount(function (widget) {
+      widget.on('pywry:update-theme', function (d) { api.set(d && d.theme); });
+    });
   }
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', listen);
   else listen();

@@ -29,7 +29,7 @@
     var event = el.getAttribute('data-event');
     if (!event) { return; }
     data.componentId = el.id;
-    api.emit(event, data);
+    api.widgetOf(el).emit(event, data);
   }
 
   function payloadOf(el) {
@@ -75,9 +75,9 @@
     checkbox: function (el) { return el.checked; }
   };
 
-  function collectState() {
+  function collectState(root) {
     var values = {};
-    document.querySelectorAll('.pywry-toolbar [data-kind][id]').forEach(function (el) {
+    root.querySelectorAll('.pywry-toolbar [data-kind][id]').forEach(function (el) {
       var read = readers[kindOf(el)];
       if (read) { values[el.id] = read(el); }
     });
@@ -115,14 +115,21 @@
     if (button) { button.textContent = 'Show'; }
   }
 
+  // A component by id within one widget (ids repeat when two widgets on a composed page
+  // have the same toolbar).
+  function find(root, id) {
+    return id ? root.querySelector('#' + CSS.escape(id)) : null;
+  }
+
   function askSecret(button) {
-    var el = document.getElementById(button.getAttribute('data-secret-for'));
+    var widget = api.widgetOf(button);
+    var el = find(widget.root, button.getAttribute('data-secret-for'));
     if (!el || el.disabled) { return; }
     var action = button.getAttribute('data-secret-action');
     if (action === 'reveal' && el.type === 'text') { hideSecret(el); return; }
-    var requestId = (api.label || 'w') + '-' + Date.now().toString(36) + '-' + nextRequest++;
+    var requestId = (widget.label || 'w') + '-' + Date.now().toString(36) + '-' + nextRequest++;
     secretRequests[requestId] = { action: action, el: el, button: button };
-    api.emit('toolbar:secret-' + action, { componentId: el.id, requestId: requestId });
+    widget.emit('toolbar:secret-' + action, { componentId: el.id, requestId: requestId });
   }
 
   function copyText(text) {
@@ -141,7 +148,7 @@
     return Promise.resolve();
   }
 
-  api.on('toolbar:secret-value', function (d) {
+  function secretValue(d) {
     var pending = secretRequests[d.requestId];
     if (!pending) { return; }          // another page asked
     delete secretRequests[d.requestId];
@@ -157,7 +164,7 @@
         setTimeout(function () { pending.button.textContent = 'Copy'; }, 1500);
       }, function (err) { console.warn('[pywry] copy failed', err); });
     }
-  });
+  }
 
   document.addEventListener('click', function (ev) {
     var target = ev.target;
@@ -363,8 +370,8 @@
     document.querySelectorAll('[data-secret-for="' + el.id + '"]').forEach(function (b) { b.disabled = disabled; });
   }
 
-  function apply(change) {
-    var el = document.getElementById(change.componentId);
+  function apply(change, root) {
+    var el = find(root, change.componentId);
     if (!el) {
       console.warn('[pywry] toolbar:set-value: no component ' + change.componentId);
       return;
@@ -386,22 +393,25 @@
     if (typeof change.disabled === 'boolean') { setDisabled(el, change.disabled); }
   }
 
-  api.on('toolbar:set-value', apply);
-  api.on('toolbar:set-values', function (d) {
-    var values = d.values || {};
-    Object.keys(values).forEach(function (id) {
-      var el = document.getElementById(id);
-      var v = values[id];
-      if (el && kindOf(el) === 'secret' && v && typeof v === 'object') {
-        apply({ componentId: id, hasValue: Boolean(v.hasValue) });
-      } else {
-        apply({ componentId: id, value: v });
-      }
+  // Python's changes reach the components of the widget they are sent for.
+  api.mount(function (widget, root) {
+    widget.on('toolbar:secret-value', secretValue);
+    widget.on('toolbar:set-value', function (d) { apply(d, root); });
+    widget.on('toolbar:set-values', function (d) {
+      var values = d.values || {};
+      Object.keys(values).forEach(function (id) {
+        var el = find(root, id);
+        var v = values[id];
+        if (el && kindOf(el) === 'secret' && v && typeof v === 'object') {
+          apply({ componentId: id, hasValue: Boolean(v.hasValue) }, root);
+        } else {
+          apply({ componentId: id, value: v }, root);
+        }
+      });
     });
-  });
-
-  api.on('toolbar:request-state', function (d) {
-    api.emit('toolbar:state', { requestId: d.requestId, values: collectState() });
+    widget.on('toolbar:request-state', function (d) {
+      widget.emit('toolbar:state', { requestId: d.requestId, values: collectState(root) });
+    });
   });
 
   /* ---- collapsible and resizable toolbars ---------------------------------------------- */

@@ -10,8 +10,7 @@
 (function () {
   'use strict';
   var api = window.pywry;
-  var config = window.__PYWRY__ || {};
-  if (!api || !config.uploadPath) return;
+  if (!api) return;
 
   function answer(resp) {
     return resp.json().catch(function () { return {}; }).then(function (body) {
@@ -49,7 +48,7 @@
     r.text.textContent = message;
   }
 
-  function sendFile(token, fileNo, file, r, pieceBytes) {
+  function sendFile(uploadPath, token, fileNo, file, r, pieceBytes) {
     var count = Math.ceil(file.size / pieceBytes);
     var piece = 0;
     function next() {
@@ -58,7 +57,7 @@
         r.text.textContent = '100%';
         return Promise.resolve();
       }
-      var url = config.uploadPath + '/' + token + '/' + fileNo + '/' + piece;
+      var url = uploadPath + '/' + token + '/' + fileNo + '/' + piece;
       var body = file.slice(piece * pieceBytes, (piece + 1) * pieceBytes);
       return fetch(url, { method: 'PUT', credentials: 'same-origin', body: body })
         .then(answer).then(function () {
@@ -74,6 +73,9 @@
   }
 
   function upload(input) {
+    var widget = api.widgetOf(input);  // the widget whose toolbar holds the input
+    var uploadPath = widget.config.uploadPath;
+    if (!uploadPath) return;
     var files = Array.prototype.slice.call(input.files || []);
     if (!files.length) return;
     var box = document.getElementById(input.id + '-status');
@@ -92,7 +94,7 @@
       componentId: input.id,
       files: files.map(function (f) { return { name: f.name, size: f.size, type: f.type }; })
     };
-    fetch(config.uploadPath, {
+    fetch(uploadPath, {
       method: 'POST', credentials: 'same-origin',
       headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(request)
     }).then(answer).then(function (body) {
@@ -101,12 +103,12 @@
       var chain = Promise.resolve();
       body.files.forEach(function (entry, fileNo) {
         chain = chain.then(function () {
-          return sendFile(body.token, fileNo, files[entry.index], rows[entry.index], body.pieceBytes);
+          return sendFile(uploadPath, body.token, fileNo, files[entry.index], rows[entry.index], body.pieceBytes);
         });
       });
       return chain;
     }).then(function () {
-      return fetch(config.uploadPath + '/' + plan.token + '/done', {
+      return fetch(uploadPath + '/' + plan.token + '/done', {
         method: 'POST', credentials: 'same-origin'
       }).then(answer);
     }).then(function () {

@@ -40,7 +40,16 @@ from pywry.widgets.data import DIGEST_KEY
 if TYPE_CHECKING:
     from pywry.runtime import LocalWidget, Runtime
 
-__all__ = ["local_page", "render_page", "widget_page"]
+__all__ = [
+    "asset_tags",
+    "local_page",
+    "page_config",
+    "page_theme",
+    "render_page",
+    "script_json",
+    "widget_layout",
+    "widget_page",
+]
 
 _KIND_ASSETS: dict[str, tuple[str, ...]] = {
     "plotly": ("plotly.min.js", "plotly-widget.js"),
@@ -54,7 +63,7 @@ _BEFORE = ("header", "top")
 _AFTER = ("bottom", "footer")
 
 
-def _script_json(value: Any) -> str:
+def script_json(value: Any) -> str:
     """JSON safe inside a ``<script>`` element: ``<``, ``>`` and ``&`` as ``\\u`` escapes."""
     text = json.dumps(value, separators=(",", ":"))
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
@@ -65,45 +74,81 @@ def _bars(toolbars: list[dict[str, str]], *positions: str) -> str:
 
 
 @functools.cache
-def _asset_tags(kind: str) -> tuple[str, str, str]:
-    """The stylesheet links, the theme script and the body scripts of a ``kind`` page.
+def asset_tags(kinds: tuple[str, ...], *, defer: bool = False) -> tuple[str, str, str]:
+    """The stylesheet links, the theme script and the scripts of a page showing widgets
+    of ``kinds``; ``defer``: the scripts run once the document is parsed (in ``<head>``).
 
     Asset URLs carry content hashes fixed for the process, so this is built once per kind.
     """
     styles = "".join(
         f'<link rel="stylesheet" href="{get_asset(name).url}">'
-        for name in ("pywry.css", "toolbar.css", *_KIND_STYLES.get(kind, ()))
+        for name in _unique(
+            "pywry.css", "toolbar.css", *(s for k in kinds for s in _KIND_STYLES.get(k, ()))
+        )
     )
     theme_js = f'<script src="{get_asset("theme.js").url}"></script>'
+    attribute = " defer" if defer else ""
     scripts = "".join(
-        f'<script src="{get_asset(name).url}"></script>'
-        for name in (
+        f'<script src="{get_asset(name).url}"{attribute}></script>'
+        for name in _unique(
             "bridge.js",
             "toolbar.js",
             "progress.js",
             "upload.js",
-            *_KIND_ASSETS.get(kind, ()),
+            *(a for k in kinds for a in _KIND_ASSETS.get(k, ())),
         )
     )
     return styles, theme_js, scripts
 
 
-def render_page(record: WidgetRecord, *, widget_prefix: str = "/widget") -> str:
-    """The complete HTML document for ``record``."""
+def _unique(*names: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(names))
+
+
+def page_config(record: WidgetRecord, *, widget_prefix: str) -> dict[str, Any]:
+    """What the page's script needs to know of one widget (``bridge.js``)."""
     label = record.widget_id
-    toolbars: list[dict[str, str]] = list(record.payload.get("toolbars", []))
-    theme = record.payload.get("theme")
-    theme = theme if theme in _THEMES else "system"
-    config = {
+    return {
         "label": label,
         "kind": record.kind,
         "wsPath": f"{widget_prefix}/{label}/ws",
         "dataPath": f"{widget_prefix}/{label}/data",
         "uploadPath": f"{widget_prefix}/{label}/upload",
         "dataDigest": record.payload.get(DIGEST_KEY),
-        "theme": theme,
     }
-    styles, theme_js, scripts = _asset_tags(record.kind)
+
+
+def page_theme(record: WidgetRecord) -> str:
+    theme = record.payload.get("theme")
+    return theme if theme in _THEMES else "system"
+
+
+def widget_layout(record: WidgetRecord, *, ids: bool) -> str:
+    """The widget's toolbars around its content; ``ids``: the element ids of its own page
+    (a widget embedded among others has only the classes)."""
+    toolbars: list[dict[str, str]] = list(record.payload.get("toolbars", []))
+    content_id = ' id="pywry-content"' if ids else ""
+    body_id = ' id="pywry-body"' if ids else ""
+    return (
+        '<div class="pywry-layout">'
+        f"{_bars(toolbars, *_BEFORE)}"
+        '<div class="pywry-middle">'
+        f"{_bars(toolbars, 'left')}"
+        f'<main class="pywry-content"{content_id}>{_bars(toolbars, "inside")}'
+        f'<div class="pywry-body"{body_id}>{record.content}</div></main>'
+        f"{_bars(toolbars, 'right')}"
+        "</div>"
+        f"{_bars(toolbars, *_AFTER)}"
+        "</div>"
+    )
+
+
+def render_page(record: WidgetRecord, *, widget_prefix: str = "/widget") -> str:
+    """The complete HTML document for ``record``."""
+    label = record.widget_id
+    theme = page_theme(record)
+    config = {**page_config(record, widget_prefix=widget_prefix), "theme": theme}
+    styles, theme_js, scripts = asset_tags((record.kind,))
     theme_attr = f' data-theme="{theme}"' if theme != "system" else ""
     title = html.escape(record.title or label)
     return (
@@ -112,19 +157,11 @@ def render_page(record: WidgetRecord, *, widget_prefix: str = "/widget") -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         '<link rel="icon" href="data:,">'
         f"<title>{title}</title>{styles}"
-        f'<script type="application/json" id="pywry-config">{_script_json(config)}</script>'
+        f'<script type="application/json" id="pywry-config">{script_json(config)}</script>'
         f"{theme_js}"
         "</head><body>"
-        '<div class="pywry-layout">'
-        f"{_bars(toolbars, *_BEFORE)}"
-        '<div class="pywry-middle">'
-        f"{_bars(toolbars, 'left')}"
-        f'<main class="pywry-content" id="pywry-content">{_bars(toolbars, "inside")}'
-        f'<div class="pywry-body" id="pywry-body">{record.content}</div></main>'
-        f"{_bars(toolbars, 'right')}"
-        "</div>"
-        f"{_bars(toolbars, *_AFTER)}"
-        '</div><div class="pywry-toasts" id="pywry-toasts" aria-live="polite"></div>'
+        f"{widget_layout(record, ids=True)}"
+        '<div class="pywry-toasts" id="pywry-toasts" aria-live="polite"></div>'
         f"{scripts}</body></html>"
     )
 
