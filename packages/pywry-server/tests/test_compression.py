@@ -6,7 +6,9 @@ import gzip
 
 import httpx
 from fastapi.responses import HTMLResponse, PlainTextResponse, StreamingResponse
-from pywry_server.compression import GzipMiddleware
+from pywry_server.compression import GzipCache
+from pywry_server.edge import Edge
+from pywry_server.headers import SecurityHeaders
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -80,8 +82,12 @@ def _app() -> Starlette:
     return Starlette(routes=routes)
 
 
+def _edge(app: Starlette, cache: GzipCache | None = None) -> Edge:
+    return Edge(app, security=SecurityHeaders(), gzip_cache=cache)
+
+
 def test_streamed_bodies_are_compressed_as_they_go() -> None:
-    with TestClient(GzipMiddleware(_app())) as client:
+    with TestClient(_edge(_app())) as client:
         headers, body = _raw(client, "/stream", **{"accept-encoding": "gzip"})
         assert headers["content-encoding"] == "gzip"
         assert "content-length" not in headers
@@ -90,7 +96,7 @@ def test_streamed_bodies_are_compressed_as_they_go() -> None:
 
 
 def test_event_streams_small_and_already_encoded_bodies_pass_untouched() -> None:
-    with TestClient(GzipMiddleware(_app())) as client:
+    with TestClient(_edge(_app())) as client:
         for path in ("/events", "/small"):
             headers, _ = _raw(client, path, **{"accept-encoding": "gzip"})
             assert "content-encoding" not in headers, path
@@ -99,9 +105,9 @@ def test_event_streams_small_and_already_encoded_bodies_pass_untouched() -> None
 
 
 def test_the_cache_of_compressed_bodies_is_bounded() -> None:
-    middleware = GzipMiddleware(_app(), cache_entries=8)
-    with TestClient(middleware) as client:
+    cache = GzipCache(entries=8)
+    with TestClient(_edge(_app(), cache)) as client:
         for n in range(40):
             response = client.get(f"/n/{n}", headers={"accept-encoding": "gzip"})
             assert response.text == BIG + str(n)
-    assert len(middleware._cache._items) == 8
+    assert len(cache._items) == 8

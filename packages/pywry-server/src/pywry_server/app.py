@@ -9,7 +9,6 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pywry._startup import server_was_up
 from pywry.errors import (
@@ -36,17 +35,16 @@ from pywry_server.auth import (
     unauthorized_response,
 )
 from pywry_server.authenticate import SessionCookieMiddleware
-from pywry_server.compression import GzipMiddleware
 from pywry_server.data import serve_widget_data
+from pywry_server.edge import Edge
 from pywry_server.files import FILES_PATH
-from pywry_server.headers import SecurityHeadersMiddleware
+from pywry_server.headers import SecurityHeaders
 from pywry_server.health import add_health_routes
 from pywry_server.limits import SocketLimit, quiet_client_tracebacks
-from pywry_server.logs import RequestIds, apply_log_format
+from pywry_server.logs import apply_log_format
 from pywry_server.metrics import Metrics
 from pywry_server.metrics_http import HttpMetrics, add_metrics_route
 from pywry_server.timed_backend import timed_backend
-from pywry_server.viewers import AnonymousSessionMiddleware
 from pywry_server.worker import Worker
 from pywry_server.ws import page_socket, widget_socket
 
@@ -116,33 +114,26 @@ def create_app(
 
     # API docs are off by default (apidocs.py); FastAPI's own would be public.
     app = FastAPI(title="PyWry", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=settings.server.cors_origins,
-        allow_methods=["GET", "POST", "PUT", "OPTIONS"],
-        allow_headers=["*"],
-    )
-    # Pages (and the user's own routes) go out gzipped, each distinct body compressed
-    # once; assets and widget data are stored gzipped already and carry
-    # Content-Encoding, which the middleware skips; so does it downloads (attachments).
-    app.add_middleware(GzipMiddleware, minimum_size=1024)
-    # Each binds the request's session for show*(private=True) in handlers.
-    if not settings.deploy.auth_enabled:  # viewers are bound to a login session otherwise
-        app.add_middleware(AnonymousSessionMiddleware)
-    else:
-        app.add_middleware(LoginSessionScope)
+    if settings.deploy.auth_enabled:
+        app.add_middleware(LoginSessionScope)  # binds the login session for private=True
         # a session the app's authenticate hook started gets its cookie
         app.add_middleware(SessionCookieMiddleware, cookie_name=COOKIE_NAME)
-    app.add_middleware(
-        SecurityHeadersMiddleware,
-        frame_ancestors=settings.server.frame_ancestors,
-        hsts_max_age=settings.server.hsts_max_age,
-        allow_eval=settings.server.csp_allow_eval,
-    )
     app.add_middleware(SocketLimit, max_sockets=settings.server.limit_concurrency)
+    # Request ids, security headers, the anonymous session (auth off), gzip, CORS and
+    # the public pages of this worker's widgets: one layer (edge.py).
+    app.add_middleware(
+        Edge,
+        security=SecurityHeaders(
+            frame_ancestors=settings.server.frame_ancestors,
+            hsts_max_age=settings.server.hsts_max_age,
+            allow_eval=settings.server.csp_allow_eval,
+        ),
+        cors_origins=settings.server.cors_origins,
+        anonymous=not settings.deploy.auth_enabled,
+        page_prefix=None if settings.deploy.auth_enabled else settings.server.widget_prefix,
+    )
     if metrics.enabled:  # around all the others: it sees every answer and the route chosen
         app.add_middleware(HttpMetrics, metrics=metrics)
-    app.add_middleware(RequestIds)  # outermost: every line about a request has its id
     quiet_client_tracebacks()
     _add_routes(app, settings.server.widget_prefix, auth=settings.deploy.auth_enabled)
     add_health_routes(app, settings.server.readyz_token)

@@ -18,9 +18,9 @@ import zlib
 from collections import OrderedDict
 
 from starlette.datastructures import Headers, MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Send
 
-__all__ = ["GzipMiddleware"]
+__all__ = ["GzipCache", "GzipResponder", "accepts_gzip"]
 
 #: Whole bodies kept compressed (least recently used dropped first).
 CACHE_ENTRIES = 128
@@ -29,10 +29,10 @@ CACHE_MAX_BODY = 256 * 1024
 _NOT_COMPRESSED = ("text/event-stream",)
 
 
-class _Cache:
+class GzipCache:
     """Compressed copies of recent bodies, bounded in count and body size."""
 
-    def __init__(self, entries: int, max_body: int) -> None:
+    def __init__(self, entries: int = CACHE_ENTRIES, max_body: int = CACHE_MAX_BODY) -> None:
         self._entries = entries
         self._max_body = max_body
         self._items: OrderedDict[bytes, bytes] = OrderedDict()
@@ -51,43 +51,21 @@ class _Cache:
         return compressed
 
 
-class GzipMiddleware:
-    """ASGI middleware: gzip responses for clients that accept it."""
-
-    def __init__(
-        self,
-        app: ASGIApp,
-        *,
-        minimum_size: int = 1024,
-        cache_entries: int = CACHE_ENTRIES,
-        cache_max_body: int = CACHE_MAX_BODY,
-    ) -> None:
-        self.app = app
-        self.minimum_size = minimum_size
-        self._cache = _Cache(cache_entries, cache_max_body)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not _accepts_gzip(scope):
-            await self.app(scope, receive, send)
-            return
-        await self.app(scope, receive, _Responder(self, send).send)
+def accepts_gzip(accept_encoding: bytes) -> bool:
+    """Whether a request's ``Accept-Encoding`` (or ``b""``) takes gzip."""
+    return b"gzip" in accept_encoding
 
 
-def _accepts_gzip(scope: Scope) -> bool:
-    for name, value in scope["headers"]:
-        if name == b"accept-encoding":
-            return b"gzip" in value
-    return False
+class GzipResponder:
+    """One response to a client that takes gzip: holds its start until the first body
+    says whether to compress (``edge.py`` makes one per such request)."""
 
+    __slots__ = ("_cache", "_compressor", "_minimum", "_passing", "_send", "_start")
 
-class _Responder:
-    """One response: holds its start until the first body says whether to compress."""
-
-    __slots__ = ("_compressor", "_middleware", "_passing", "_send", "_start")
-
-    def __init__(self, middleware: GzipMiddleware, send: Send) -> None:
-        self._middleware = middleware
+    def __init__(self, cache: GzipCache, send: Send, *, minimum_size: int = 1024) -> None:
+        self._cache = cache
         self._send = send
+        self._minimum = minimum_size
         self._start: Message | None = None
         self._passing = False
         self._compressor: zlib._Compress | None = None
@@ -124,7 +102,7 @@ class _Responder:
             await self._send({**start, "headers": headers.raw})
             await self._stream(message)
             return
-        compressed = self._middleware._cache.compress(body)
+        compressed = self._cache.compress(body)
         headers["Content-Length"] = str(len(compressed))
         await self._send({**start, "headers": headers.raw})
         await self._send({"type": "http.response.body", "body": compressed})
@@ -136,7 +114,7 @@ class _Responder:
             return False
         if headers.get("content-disposition", "").lower().startswith("attachment"):
             return False
-        return more or len(body) >= self._middleware.minimum_size
+        return more or len(body) >= self._minimum
 
     async def _stream(self, message: Message) -> None:
         compressor = self._compressor

@@ -1,4 +1,4 @@
-"""Security headers on every HTTP response: a pure ASGI middleware (``docs/security.md``).
+"""Security headers on every HTTP response (``docs/security.md``), added by ``edge.py``.
 
 Every response gets ``X-Content-Type-Options: nosniff``, ``Referrer-Policy:
 no-referrer``, ``X-Frame-Options`` (``DENY`` or ``SAMEORIGIN`` when the
@@ -16,13 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from starlette.datastructures import Headers, MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
-__all__ = ["REFERRER_POLICY", "SecurityHeadersMiddleware", "content_security_policy"]
+__all__ = ["REFERRER_POLICY", "SecurityHeaders", "content_security_policy", "is_https"]
 
 #: Page URLs name widgets; no other site learns them from a link or a request.
-REFERRER_POLICY = "no-referrer"
+REFERRER_POLICY = b"no-referrer"
 
 
 def content_security_policy(
@@ -65,57 +64,44 @@ def _frame_options(frame_ancestors: Sequence[str]) -> str | None:
     return None  # a list of origins: only CSP frame-ancestors can say it
 
 
-class SecurityHeadersMiddleware:
-    """Adds the headers above to every ``http`` response (WebSockets pass through)."""
+class SecurityHeaders:
+    """The headers above, encoded once, added to each answer by :mod:`pywry_server.edge`."""
 
     def __init__(
         self,
-        app: ASGIApp,
         *,
         frame_ancestors: Sequence[str] = ("'none'",),
         hsts_max_age: int = 31_536_000,
         allow_eval: bool = False,
     ) -> None:
-        self.app = app
-        self.csp = content_security_policy(frame_ancestors, allow_eval=allow_eval)
-        self.common: dict[str, str] = {
-            "X-Content-Type-Options": "nosniff",
-            "Referrer-Policy": REFERRER_POLICY,
-        }
+        self._common = [
+            (b"x-content-type-options", b"nosniff"),
+            (b"referrer-policy", REFERRER_POLICY),
+        ]
         frame_options = _frame_options(frame_ancestors)
         if frame_options is not None:
-            self.common["X-Frame-Options"] = frame_options
-        self.hsts = f"max-age={hsts_max_age}" if hsts_max_age > 0 else None
+            self._common.append((b"x-frame-options", frame_options.encode()))
+        self._csp = content_security_policy(frame_ancestors, allow_eval=allow_eval).encode()
+        self._hsts = f"max-age={hsts_max_age}".encode() if hsts_max_age > 0 else None
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        extra = dict(self.common)
-        if self.hsts is not None and _is_https(scope):
-            extra["Strict-Transport-Security"] = self.hsts
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in extra.items():
-                    if name not in headers:
-                        headers[name] = value
-                html = headers.get("content-type", "").lower().startswith("text/html")
-                if html and "content-security-policy" not in headers:
-                    headers["Content-Security-Policy"] = self.csp
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+    def add(self, headers: list[tuple[bytes, bytes]], *, html: bool, https: bool) -> None:
+        """Append to ``headers`` (an answer's, lower-case names) those it does not set."""
+        present = {name.lower() for name, _ in headers}
+        for name, value in self._common:
+            if name not in present:
+                headers.append((name, value))
+        if https and self._hsts is not None and b"strict-transport-security" not in present:
+            headers.append((b"strict-transport-security", self._hsts))
+        if html and b"content-security-policy" not in present:
+            headers.append((b"content-security-policy", self._csp))
 
 
-def _is_https(scope: Scope) -> bool:
-    """HTTPS here or at a proxy that says so.
+def is_https(scope: Scope, forwarded_proto: bytes) -> bool:
+    """HTTPS here or at a proxy that says so (``forwarded_proto``: its header, or ``b""``).
 
-    Browsers ignore ``Strict-Transport-Security`` received over plain HTTP, so a forged
-    ``X-Forwarded-Proto`` cannot make this header do harm.
+    Browsers ignore ``Strict-Transport-Security`` and ``Secure`` cookies' absence over
+    plain HTTP, so a forged ``X-Forwarded-Proto`` cannot make either do harm.
     """
     if scope.get("scheme") == "https":
         return True
-    forwarded = Headers(scope=scope).get("x-forwarded-proto", "")
-    return forwarded.split(",")[0].strip().lower() == "https"
+    return forwarded_proto.split(b",")[0].strip().lower() == b"https"

@@ -1,7 +1,7 @@
 """Log lines: text or JSON (``PYWRY_SERVER__LOG_FORMAT``), with request and socket ids.
 
 Three context variables say what a line is about: ``request_id`` (set for each HTTP
-request and WebSocket handshake by :class:`RequestIds`, from a well-formed
+request and WebSocket handshake by :func:`take_request_id`, from a well-formed
 ``X-Request-ID`` or a new one, and echoed in the response), ``connection_id`` and
 ``viewer_id`` (set by the socket endpoint, ``ws.py``). :class:`LogContext`, a filter on
 every handler, copies them onto each record, so uvicorn's own lines (the access log
@@ -32,16 +32,15 @@ from uvicorn.config import LOG_LEVELS, LOGGING_CONFIG
 
 if TYPE_CHECKING:
     from pywry.config import ServerSettings
-    from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = [
     "JsonFormatter",
     "LogContext",
-    "RequestIds",
     "apply_log_format",
     "bind_socket",
     "bind_viewer",
     "log_config",
+    "take_request_id",
 ]
 
 request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
@@ -133,34 +132,14 @@ def apply_log_format(server: ServerSettings) -> None:
         logging.getLogger("uvicorn.access").handlers.clear()
 
 
-class RequestIds:
-    """ASGI middleware: a request id for each HTTP request and handshake, echoed back.
+def take_request_id(given: bytes) -> str:
+    """The id of one HTTP request or handshake, bound for its log lines (see :mod:`edge`).
 
-    A client's ``X-Request-ID`` is kept when it is 1-64 characters of
+    A client's ``X-Request-ID`` (``given``) is kept when it is 1-64 characters of
     ``A-Z a-z 0-9 . _ : -``; otherwise (or without one) a new id is made. Each request
     runs in its own task, so the id never leaks into the next one.
     """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket"):
-            await self.app(scope, receive, send)
-            return
-        given = next((v for k, v in scope["headers"] if k == b"x-request-id"), b"")
-        text = given.decode("latin-1")
-        rid = text if _GIVEN_ID.fullmatch(text) else secrets.token_hex(16)
-        request_id.set(rid)
-        if scope["type"] == "websocket":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = [h for h in message.get("headers", []) if h[0] != b"x-request-id"]
-                headers.append((b"x-request-id", rid.encode("latin-1")))
-                message = {**message, "headers": headers}
-            await send(message)
-
-        await self.app(scope, receive, send_with_id)
+    text = given.decode("latin-1")
+    rid = text if _GIVEN_ID.fullmatch(text) else secrets.token_hex(16)
+    request_id.set(rid)
+    return rid

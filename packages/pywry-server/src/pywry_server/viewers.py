@@ -20,20 +20,18 @@ import secrets
 from http.cookies import SimpleCookie
 from typing import TYPE_CHECKING, Any
 
-from pywry.access import RequestSession, bind_request_session, reset_request_session
 from pywry.state.records import SessionRecord
 
 from pywry_server.messages import ViewerRef
 
 if TYPE_CHECKING:
     from pywry.state.base import SessionStore
-    from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = [
     "ANON_COOKIE",
     "VIEWER_ID",
-    "AnonymousSessionMiddleware",
     "ViewerDirectory",
+    "anonymous_cookie",
     "anonymous_session",
     "viewer_log",
 ]
@@ -113,57 +111,12 @@ class ViewerDirectory:
         await self._sessions.create(record, ttl=self._ttl)
 
 
-class AnonymousSessionMiddleware:
-    """Gives every browser without a session cookie an anonymous one, on HTML responses.
+def anonymous_cookie(session_id: str, *, secure: bool) -> bytes:
+    """The ``Set-Cookie`` value that gives a browser its anonymous session.
 
-    The cookie (``pywry_anon``: HttpOnly, SameSite=Lax, Secure over HTTPS) is what a
-    viewer is bound to when login sessions are off. API responses (JSON, assets) are
-    left alone, unless the request's handler made a private widget for that session
-    (``show*(..., private=True)``), which the request's session must then keep. The
-    session is bound for the handler as :class:`pywry.access.RequestSession`.
+    Set on HTML answers to a browser without one (and on any answer whose handler made
+    a private widget for that session, ``show*(..., private=True)``), by ``edge.py``:
+    HttpOnly, SameSite=Lax, Secure over HTTPS.
     """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        existing = anonymous_session(_header(scope, b"cookie").decode("latin-1"))
-        session = RequestSession(existing or secrets.token_urlsafe(24))
-        secure = scope.get("scheme") == "https" or _forwarded_https(scope)
-
-        async def send_with_cookie(message: Message) -> None:
-            start = message["type"] == "http.response.start"
-            if start and not existing and (session.used or _is_html(message)):
-                cookie = f"{ANON_COOKIE}={session.session_id}; Path=/; HttpOnly; SameSite=Lax"
-                if secure:
-                    cookie += "; Secure"
-                message["headers"] = [*message.get("headers", []), (b"set-cookie", cookie.encode())]
-            await send(message)
-
-        token = bind_request_session(session)
-        try:
-            await self.app(scope, receive, send_with_cookie)
-        finally:
-            reset_request_session(token)
-
-
-def _header(scope: Scope, name: bytes) -> bytes:
-    for key, value in scope.get("headers", []):
-        if key == name:
-            return bytes(value)
-    return b""
-
-
-def _forwarded_https(scope: Scope) -> bool:
-    forwarded = _header(scope, b"x-forwarded-proto").split(b",")[0].strip().lower()
-    return forwarded == b"https"
-
-
-def _is_html(message: Message) -> bool:
-    for key, value in message.get("headers", []):
-        if key.lower() == b"content-type":
-            return bytes(value).startswith(b"text/html")
-    return False
+    cookie = f"{ANON_COOKIE}={session_id}; Path=/; HttpOnly; SameSite=Lax"
+    return (cookie + "; Secure" if secure else cookie).encode()

@@ -31,7 +31,7 @@ import html
 import json
 import weakref
 from collections.abc import Hashable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pywry.assets import get_asset
 from pywry.state.records import WidgetRecord
@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 __all__ = [
     "asset_tags",
     "local_page",
+    "local_page_bytes",
     "page_config",
     "page_theme",
     "render_page",
@@ -167,20 +168,32 @@ def render_page(record: WidgetRecord, *, widget_prefix: str = "/widget") -> str:
 
 
 #: The last page rendered for each local widget, with the version it shows.
-_rendered: weakref.WeakKeyDictionary[LocalWidget, tuple[Hashable, str]] = (
-    weakref.WeakKeyDictionary()
-)
+class _Rendered(NamedTuple):
+    key: Hashable
+    text: str
+    data: bytes  # ``text`` as UTF-8: what the server's edge sends as it is
+
+
+_rendered: weakref.WeakKeyDictionary[LocalWidget, _Rendered] = weakref.WeakKeyDictionary()
+
+
+def _local(widget: LocalWidget, widget_prefix: str) -> _Rendered:
+    key = (widget.page_version, widget_prefix)
+    entry = _rendered.get(widget)
+    if entry is None or entry.key != key:
+        page = render_page(widget.to_record(), widget_prefix=widget_prefix)
+        entry = _rendered[widget] = _Rendered(key, page, page.encode())
+    return entry
 
 
 def local_page(widget: LocalWidget, *, widget_prefix: str) -> str:
     """The page of a widget of this process, rendered once per version of it."""
-    key = (widget.page_version, widget_prefix)
-    entry = _rendered.get(widget)
-    if entry is not None and entry[0] == key:
-        return entry[1]
-    page = render_page(widget.to_record(), widget_prefix=widget_prefix)
-    _rendered[widget] = (key, page)
-    return page
+    return _local(widget, widget_prefix).text
+
+
+def local_page_bytes(widget: LocalWidget, *, widget_prefix: str) -> bytes:
+    """:func:`local_page` encoded, once per version too."""
+    return _local(widget, widget_prefix).data
 
 
 async def widget_page(runtime: Runtime, label: str, *, widget_prefix: str) -> str:

@@ -1,0 +1,180 @@
+"""The server's edge: one ASGI layer that gives every HTTP answer what it needs, in one pass.
+
+A request's headers are read once, and its answer's start is decorated once, with:
+
+- its request id (``X-Request-ID``: a well-formed one from the client is kept), also
+  bound for the request's log lines (``logs.py``);
+- the security headers of ``headers.py`` (the Content-Security-Policy on HTML);
+- with login sessions off, the anonymous session: bound for ``show*(private=True)`` in
+  the handler, and its cookie set on HTML answers to a browser that has none
+  (``viewers.py``);
+- gzip for clients that take it, each whole body compressed once (``compression.py``);
+- CORS (Starlette's ``CORSMiddleware``, the ``CORS_ORIGINS`` setting) for requests that
+  carry an ``Origin``; a request without one is not cross-origin and skips it.
+
+One layer instead of one middleware per concern: each of those wrapped every answer's
+``send`` again, and together they cost as much CPU as FastAPI's own routing.
+
+Widget pages of this process that anyone may see go out from here as well, rendered and
+encoded once per widget version, without FastAPI's router: the page is the hottest
+route. Anything else (a widget of another worker, one with roles, a private one, an
+app access check, login sessions on, another method) takes the ordinary route.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from pywry.access import RequestSession, bind_request_session, needs_check, reset_request_session
+from pywry.widgets.page import local_page_bytes
+from starlette.middleware.cors import CORSMiddleware
+
+from pywry_server.compression import GzipCache, GzipResponder, accepts_gzip
+from pywry_server.headers import SecurityHeaders, is_https
+from pywry_server.logs import take_request_id
+from pywry_server.viewers import anonymous_cookie, anonymous_session
+
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+__all__ = ["Edge", "PageRoute"]
+
+_HTML = b"text/html"
+_PAGE_TYPE = b"text/html; charset=utf-8"
+
+
+class PageRoute:
+    """What the metrics middleware reads from a scope the edge answered (the template)."""
+
+    __slots__ = ("path",)
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+
+class Edge:
+    """ASGI middleware: the outermost PyWry layer of every HTTP request (see above)."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        security: SecurityHeaders,
+        cors_origins: Sequence[str] = ("*",),
+        anonymous: bool = True,
+        page_prefix: str | None = None,
+        gzip_cache: GzipCache | None = None,
+        minimum_size: int = 1024,
+    ) -> None:
+        self.app = app
+        self.cors = CORSMiddleware(
+            app,
+            allow_origins=cors_origins,
+            allow_methods=["GET", "POST", "PUT", "OPTIONS"],
+            allow_headers=["*"],
+        )
+        self.security = security
+        self.anonymous = anonymous
+        self.gzip = gzip_cache or GzipCache()
+        self.minimum_size = minimum_size
+        self._page_start = f"{page_prefix}/" if page_prefix is not None else None
+        self._page_route = PageRoute(f"{page_prefix}/{{label}}")
+        self._page_prefix = page_prefix or ""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind != "http":
+            if kind == "websocket":  # the handshake's log lines carry an id too
+                take_request_id(_header(scope, b"x-request-id"))
+            await self.app(scope, receive, send)
+            return
+        given = cookie = accept = origin = proto = b""
+        for name, value in scope["headers"]:
+            if name == b"x-request-id":
+                given = value
+            elif name == b"cookie":
+                cookie = cookie or value
+            elif name == b"accept-encoding":
+                accept = value
+            elif name == b"origin":
+                origin = value
+            elif name == b"x-forwarded-proto":
+                proto = value
+        answer = _Answer(self, send, take_request_id(given), is_https(scope, proto))
+        out = answer.send
+        if accepts_gzip(accept):
+            out = GzipResponder(self.gzip, out, minimum_size=self.minimum_size).send
+        if not self.anonymous:
+            await (self.cors if origin else self.app)(scope, receive, out)
+            return
+        existing = anonymous_session(cookie.decode("latin-1"))
+        session = RequestSession(existing or secrets.token_urlsafe(24))
+        if not existing:  # the answer gives the browser this session's cookie
+            answer.new_session = session
+        token = bind_request_session(session)
+        try:
+            if origin or not await self._page(scope, out):
+                await (self.cors if origin else self.app)(scope, receive, out)
+        finally:
+            reset_request_session(token)
+
+    async def _page(self, scope: Scope, send: Send) -> bool:
+        """Answer a public page of a widget of this process; ``False``: not one."""
+        start = self._page_start
+        if start is None or scope["method"] != "GET" or not scope["path"].startswith(start):
+            return False
+        label = scope["path"][len(start) :]
+        worker = getattr(scope["app"].state, "pywry", None) if "app" in scope else None
+        if not label or "/" in label or worker is None:
+            return False
+        widget = worker.runtime.get(label)
+        if widget is None or needs_check(widget.access):
+            return False
+        body = local_page_bytes(widget, widget_prefix=self._page_prefix)
+        scope["route"] = self._page_route
+        headers = [(b"content-type", _PAGE_TYPE), (b"content-length", b"%d" % len(body))]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+        return True
+
+
+class _Answer:
+    """One request's answer: its start gets the edge's headers on the way out."""
+
+    __slots__ = ("_send", "edge", "https", "new_session", "request_id")
+
+    def __init__(self, edge: Edge, send: Send, request_id: str, https: bool) -> None:
+        self.edge = edge
+        self._send = send
+        self.request_id = request_id
+        self.https = https
+        self.new_session: RequestSession | None = None
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = [h for h in message.get("headers", ()) if h[0] != b"x-request-id"]
+            headers.append((b"x-request-id", self.request_id.encode("latin-1")))
+            html = _is_html(headers)
+            session = self.new_session
+            if session is not None and session.session_id and (html or session.used):
+                cookie = anonymous_cookie(session.session_id, secure=self.https)
+                headers.append((b"set-cookie", cookie))
+            self.edge.security.add(headers, html=html, https=self.https)
+            message = {**message, "headers": headers}
+        await self._send(message)
+
+
+def _is_html(headers: list[tuple[bytes, bytes]]) -> bool:
+    for name, value in headers:
+        if name.lower() == b"content-type":
+            return value.lower().startswith(_HTML)
+    return False
+
+
+def _header(scope: Scope, name: bytes) -> bytes:
+    for key, value in scope["headers"]:
+        if key == name:
+            return bytes(value)
+    return b""
