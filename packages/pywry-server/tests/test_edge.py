@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import gzip
 
-from pywry.widgets.page import render_page
 from pywry.state.memory import MemoryBackend
+from pywry.widgets.page import render_page
 from pywry_server.app import create_app
 from pywry_server.edge import Edge
 from starlette.testclient import TestClient

@@ -12,7 +12,9 @@ ends the viewer gets ``pywry:progress {id, done: true, cancelled}`` and the bar 
 
 from __future__ import annotations
 
+import itertools
 import math
+import os
 import secrets
 import threading
 import time
@@ -31,18 +33,32 @@ _MAX_MESSAGE = 200
 
 Report = Callable[[dict[str, Any]], None]
 
+# Run ids: unique across workers (a random prefix per process) and cheap to make, one
+# per event. They need not be secret: a cancel is refused unless its viewer's own.
+_RUN_PREFIX = secrets.token_urlsafe(6)
+_run_numbers = itertools.count(1)
+
+
+def _new_run_prefix() -> None:  # a forked worker (gunicorn) must not repeat its parent's ids
+    global _RUN_PREFIX
+    _RUN_PREFIX = secrets.token_urlsafe(6)
+
+
+os.register_at_fork(after_in_child=_new_run_prefix)
+# Guards every run's progress throttle: progress reports are rare, runs are not.
+_progress_lock = threading.Lock()
+
 
 class Run:
     """One event's callbacks running on this worker for one viewer."""
 
     def __init__(self, viewer_id: str, *, run_id: str | None = None) -> None:
-        self.run_id = run_id or secrets.token_urlsafe(12)
+        self.run_id = run_id or f"{_RUN_PREFIX}{next(_run_numbers)}"
         self.viewer_id = viewer_id
         #: Whether a cancel also cancels the task (every callback of the event is async).
         self.cancel_task = False
-        self._cancelled = threading.Event()
+        self._cancelled = False  # set once, read by callbacks in any thread
         self._report: Report | None = None
-        self._lock = threading.Lock()
         self._sent_at = -math.inf
         self.shown = False
 
@@ -52,10 +68,10 @@ class Run:
 
     @property
     def cancelled(self) -> bool:
-        return self._cancelled.is_set()
+        return self._cancelled
 
     def cancel(self) -> None:
-        self._cancelled.set()
+        self._cancelled = True
 
     def progress(self, fraction: float, message: str | None = None) -> None:
         """Report ``fraction`` (0 to 1, clamped) done, with an optional short message."""
@@ -64,7 +80,7 @@ class Run:
         if math.isnan(fraction):
             raise ValueError("progress fraction must be a number between 0 and 1, got nan")
         value = min(1.0, max(0.0, float(fraction)))
-        with self._lock:
+        with _progress_lock:
             now = time.monotonic()
             if value < 1.0 and now - self._sent_at < MIN_INTERVAL:
                 return

@@ -7,7 +7,7 @@ waits for the bus (and a backend that is not shared needs no bus at all).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pywry_server.availability import CLOSED
 from pywry_server.codes import CloseCode
@@ -17,7 +17,7 @@ from pywry_server.messages import Closed, Deliver, DeliverToViewer
 if TYPE_CHECKING:
     from pywry_server.sockets import SocketRegistry
 
-__all__ = ["Announcement", "deliver_here"]
+__all__ = ["Announcement", "deliver_here", "deliver_to_label", "deliver_to_viewer"]
 
 #: What every worker hands to its own sockets.
 Announcement = Deliver | DeliverToViewer | Closed
@@ -26,18 +26,28 @@ Announcement = Deliver | DeliverToViewer | Closed
 def deliver_here(sockets: SocketRegistry, message: Announcement) -> None:
     """Queue ``message`` on each socket of this worker it concerns (never waits)."""
     if isinstance(message, Deliver):
-        connections = sockets.of_label(message.label)
-        if connections:
-            envelope = Envelope(message.message)
-            for connection in connections:
-                connection.deliver(envelope)
+        deliver_to_label(sockets, message.label, message.message)
     elif isinstance(message, DeliverToViewer):
-        connections = sockets.of_viewer(message.viewer)
-        if connections:
-            envelope = Envelope(message.message).on_stream("vseq")  # renamed once for all
-            for connection in connections:
-                connection.deliver(envelope, "vseq")
+        deliver_to_viewer(sockets, message.viewer, message.message)
     else:
         for connection in sockets.of_label(message.label):
             connection.send_unavailable(message.reason or CLOSED)
             connection.close(CloseCode.UNAVAILABLE, "widget unavailable")
+
+
+def deliver_to_label(sockets: SocketRegistry, label: str, message: dict[str, Any]) -> None:
+    """Queue a logged event of widget ``label`` on each of its sockets here."""
+    connections = sockets.of_label(label)
+    if connections:
+        envelope = Envelope(message)
+        for connection in connections:
+            connection.deliver(envelope)
+
+
+def deliver_to_viewer(sockets: SocketRegistry, viewer: str, message: dict[str, Any]) -> None:
+    """Queue a logged event of ``viewer``'s own log on each of its sockets here."""
+    connections = sockets.of_viewer(viewer)
+    if connections:
+        envelope = Envelope(message).on_stream("vseq")  # renamed once for all
+        for connection in connections:
+            connection.deliver(envelope, "vseq")

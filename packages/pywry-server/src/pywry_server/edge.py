@@ -103,9 +103,12 @@ class Edge:
             elif name == b"x-forwarded-proto":
                 proto = value
         answer = _Answer(self, send, take_request_id(given), is_https(scope, proto))
-        out = answer.send
-        if accepts_gzip(accept):
-            out = GzipResponder(self.gzip, out, minimum_size=self.minimum_size).send
+        gzip = accepts_gzip(accept)
+        out = (
+            GzipResponder(self.gzip, answer.send, minimum_size=self.minimum_size).send
+            if gzip
+            else answer.send
+        )
         if not self.anonymous:
             await (self.cors if origin else self.app)(scope, receive, out)
             return
@@ -115,13 +118,17 @@ class Edge:
             answer.new_session = session
         token = bind_request_session(session)
         try:
-            if origin or not await self._page(scope, out):
+            if origin or not await self._page(scope, answer.send, gzip):
                 await (self.cors if origin else self.app)(scope, receive, out)
         finally:
             reset_request_session(token)
 
-    async def _page(self, scope: Scope, send: Send) -> bool:
-        """Answer a public page of a widget of this process; ``False``: not one."""
+    async def _page(self, scope: Scope, send: Send, gzip: bool) -> bool:
+        """Answer a public page of a widget of this process; ``False``: not one.
+
+        Its bytes (and their gzip, from the cache of compressed bodies) are made once
+        per version of the widget.
+        """
         start = self._page_start
         if start is None or scope["method"] != "GET" or not scope["path"].startswith(start):
             return False
@@ -134,7 +141,11 @@ class Edge:
             return False
         body = local_page_bytes(widget, widget_prefix=self._page_prefix)
         scope["route"] = self._page_route
-        headers = [(b"content-type", _PAGE_TYPE), (b"content-length", b"%d" % len(body))]
+        headers = [(b"content-type", _PAGE_TYPE)]
+        if gzip and len(body) >= self.minimum_size:
+            body = self.gzip.compress(body)
+            headers += [(b"content-encoding", b"gzip"), (b"vary", b"Accept-Encoding")]
+        headers.append((b"content-length", b"%d" % len(body)))
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": body})
         return True

@@ -39,6 +39,10 @@ __all__ = ["BusListener"]
 logger = logging.getLogger("pywry.server.listener")
 
 
+#: The kinds every worker hands to its own sockets before publishing them.
+_ANNOUNCEMENTS = frozenset({"deliver", "viewer", "closed"})
+
+
 class BusListener:
     """Subscribes to ``widgets`` and this worker's channel; hands messages on."""
 
@@ -69,6 +73,8 @@ class BusListener:
             subscription = self._subscription or await self._resubscribe()
             try:
                 async for _channel, raw in subscription:
+                    if self._own_announcement(raw):
+                        continue  # delivered here before it was published
                     message = parse_bus_message(raw)
                     if message is not None:
                         self.handle(message)
@@ -94,6 +100,14 @@ class BusListener:
             except BackendError as exc:
                 logger.warning("Subscribing to the event bus failed, will retry: %s", exc)
         raise AssertionError("backoff() never ends")  # pragma: no cover
+
+    def _own_announcement(self, raw: object) -> bool:
+        """Whether ``raw`` is this worker's own delivery or closure (skipped unparsed)."""
+        return (
+            isinstance(raw, dict)
+            and raw.get("sender") == self._worker_id
+            and raw.get("kind") in _ANNOUNCEMENTS
+        )
 
     def handle(self, message: BusMessage) -> None:
         """Act on one message: queue frames on sockets, or start callbacks."""

@@ -17,7 +17,12 @@ from pywry._retry import backoff
 from pywry.errors import BackendUnavailableError
 from pywry.state.base import Announce, Capability
 
-from pywry_server.delivery import Announcement, deliver_here
+from pywry_server.delivery import (
+    Announcement,
+    deliver_here,
+    deliver_to_label,
+    deliver_to_viewer,
+)
 from pywry_server.messages import (
     WIDGETS_CHANNEL,
     Closed,
@@ -99,12 +104,15 @@ class Outbound:
         # The label lets a composed page's socket, which follows several widgets, tell
         # whose event it is.
         message: Message = {"type": "event", "event": event, "data": data, "label": label}
-        wrapper = Deliver(label=label, message={}, sender=self.worker_id, sent_at=self._now())
-        seq = await self._log(label, message, wrapper)
+        announce = None
+        if self._shared:  # the other workers' sockets get it over the bus
+            wrapper = Deliver(label=label, message={}, sender=self.worker_id, sent_at=self._now())
+            announce = Announce(WIDGETS_CHANNEL, wrapper.wire())
+        seq = await self._append_retrying(label, message, announce)
         if seq is None:
             return
         self._metrics.events_out_widget.inc()
-        deliver_here(self._sockets, Deliver(label=label, message={**message, "seq": seq}))
+        deliver_to_label(self._sockets, label, {**message, "seq": seq})
 
     async def emit_to_viewer(self, viewer_id: str, label: str, event: str, data: Any) -> None:
         """Log the event in the viewer's own log (getting its number), then deliver it.
@@ -114,15 +122,17 @@ class Outbound:
         reconnects later replays it from the log.
         """
         message: Message = {"type": "event", "event": event, "data": data, "label": label}
-        wrapper = DeliverToViewer(
-            viewer=viewer_id, message={}, sender=self.worker_id, sent_at=self._now()
-        )
-        seq = await self._log(viewer_log(viewer_id), message, wrapper)
+        announce = None
+        if self._shared:
+            wrapper = DeliverToViewer(
+                viewer=viewer_id, message={}, sender=self.worker_id, sent_at=self._now()
+            )
+            announce = Announce(WIDGETS_CHANNEL, wrapper.wire())
+        seq = await self._append_retrying(viewer_log(viewer_id), message, announce)
         if seq is None:
             return
         self._metrics.events_out_viewer.inc()
-        logged = {**message, "seq": seq}
-        deliver_here(self._sockets, DeliverToViewer(viewer=viewer_id, message=logged))
+        deliver_to_viewer(self._sockets, viewer_id, {**message, "seq": seq})
 
     async def load_viewer_state(self, viewer_id: str) -> dict[str, Any]:
         return await self._viewers.load_state(viewer_id)
@@ -131,21 +141,14 @@ class Outbound:
         ref = ViewerRef(viewer_id=viewer.viewer_id, session_id=viewer.session_id, user=viewer.user)
         await self._viewers.save_state(ref, state)
 
-    async def _log(
-        self, log_id: str, message: Message, wrapper: Deliver | DeliverToViewer
-    ) -> int | None:
-        """Append ``message`` to ``log_id`` and publish it for the other workers (if any).
-
-        The entry goes out inside ``wrapper`` (its ``message`` field), in the same round
-        trip as the append where the backend can (:class:`~pywry.state.base.Announce`).
-        ``None``: dropped at shutdown, the backend unreachable (counted).
-        """
-        announce = Announce(WIDGETS_CHANNEL, wrapper.wire()) if self._shared else None
-        return await self._append_retrying(log_id, message, announce)
-
     async def _append_retrying(
         self, log_id: str, message: Message, announce: Announce | None
     ) -> int | None:
+        """Append ``message`` to ``log_id``; ``announce`` publishes it for the other workers
+        in the same round trip where the backend can (:class:`~pywry.state.base.Announce`).
+
+        ``None``: dropped at shutdown, the backend unreachable (counted).
+        """
         give_up = self.loop.time() + self._log_ttl
         for delay in backoff(0.1, 2.0):
             if self._backend_gone:
