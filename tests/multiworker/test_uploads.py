@@ -79,3 +79,71 @@ def test_upload_pieces_alternate_between_two_workers(
     finally:
         one.stop()
         two.stop()
+
+
+@pytest.mark.parametrize(
+    "shared_env", [pytest.param("redis", marks=pytest.mark.redis), "sqlite"], indirect=True
+)
+def test_a_run_time_widget_takes_uploads_through_another_worker(
+    shared_env: dict[str, str], tmp_path: Path
+) -> None:
+    """The widget is made on worker 1 (its callbacks live there); the page, its socket
+    and every upload request go to worker 2; worker 1's callback reads the whole file.
+    Once worker 1 is gone, ``done`` answers 503 ``widget_unavailable``."""
+    one, two = two_servers(APP, tmp_path, shared_env)
+    data = os.urandom(5 * PIECE + 777)
+    try:
+        made = httpx.get(one.base_url + "/new", timeout=10).json()
+        label = made["label"]
+        page = httpx.get(f"{two.base_url}/widget/{label}", timeout=10)
+        assert page.status_code == 200, page.text
+        headers = {"Cookie": f"pywry_anon={page.cookies['pywry_anon']}"}
+        match = re.search(r'"wsPath":\s*"([^"]+)"', page.text)
+        assert match
+        ws_url = two.base_url.replace("http", "ws", 1) + match.group(1) + "?client=runtimeup001"
+        base = f"{two.base_url}/widget/{label}/upload"
+        files = [{"name": "run.bin", "size": len(data), "type": ""}]
+        with (
+            connect(ws_url, additional_headers=headers) as ws,
+            httpx.Client(timeout=30, headers=headers) as client,
+        ):
+            ws.send(json.dumps({"type": "hello", "lastSeq": None, "viewer": None}))
+            welcome = json.loads(ws.recv(10))
+            assert welcome["workerId"] != made["worker"]
+            body = {"viewer": welcome["viewer"], "componentId": "data", "files": files}
+            started = time.monotonic()
+            token = _upload(client, base, body, data)
+            done = client.post(f"{base}/{token}/done")
+            assert done.status_code == 202, done.text
+            got = recv_event(ws, "app:got", 60)["data"]
+            took = time.monotonic() - started
+            assert got["pid"] == made["pid"]  # worker 1's callback
+            assert got["files"] == [
+                {"name": "run.bin", "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+            ]
+            again = client.post(f"{base}/{token}/done")
+            assert again.status_code == 409 and again.json()["error"] == "upload_finished"
+            second = _upload(client, base, body, data)
+            one.stop()
+            gone = client.post(f"{base}/{second}/done")
+            assert gone.status_code == 503, gone.text
+            assert gone.json()["error"] == "widget_unavailable"
+            assert "gone" in gone.json()["detail"]
+        print(
+            f"\n[run-time upload {shared_env['PYWRY_DEPLOY__STATE_BACKEND']}] "
+            f"bytes={len(data)} via worker 2, callback on worker 1: {took:.2f}s"
+        )
+    finally:
+        one.stop()
+        two.stop()
+
+
+def _upload(client: httpx.Client, base: str, body: dict[str, object], data: bytes) -> str:
+    """Start an upload of ``data`` as the one file of ``body`` and send its pieces."""
+    plan = client.post(base, json=body)
+    assert plan.status_code == 201, plan.text
+    token = str(plan.json()["token"])
+    for number, at in enumerate(range(0, len(data), PIECE)):
+        put = client.put(f"{base}/{token}/0/{number}", content=data[at : at + PIECE])
+        assert put.status_code == 200, put.text
+    return token
