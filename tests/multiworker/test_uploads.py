@@ -16,6 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from servers import ServerProcess
 from websockets.sync.client import connect
 
 from .conftest import recv_event, two_servers
@@ -147,3 +148,56 @@ def _upload(client: httpx.Client, base: str, body: dict[str, object], data: byte
         put = client.put(f"{base}/{token}/0/{number}", content=data[at : at + PIECE])
         assert put.status_code == 200, put.text
     return token
+
+
+@pytest.mark.parametrize(
+    "shared_env", [pytest.param("redis", marks=pytest.mark.redis), "sqlite"], indirect=True
+)
+def test_the_bound_on_uploads_going_on_holds_across_workers(
+    shared_env: dict[str, str], tmp_path: Path
+) -> None:
+    """``UPLOAD_MAX_ACTIVE=2``: one start on each worker takes both slots, a third on
+    either is refused; a failed upload and a finished one each free their slot."""
+    env = {**shared_env, "PYWRY_DEPLOY__UPLOAD_MAX_ACTIVE": "2"}
+    one, two = two_servers(APP, tmp_path, env)
+    try:
+        page = httpx.get(one.base_url + "/widget/uploads", timeout=10)
+        headers = {"Cookie": f"pywry_anon={page.cookies['pywry_anon']}"}
+        match = re.search(r'"wsPath":\s*"([^"]+)"', page.text)
+        assert match
+        ws_url = one.base_url.replace("http", "ws", 1) + match.group(1) + "?client=uploadbound1"
+        path = "/widget/uploads/upload"
+        with (
+            connect(ws_url, additional_headers=headers) as ws,
+            httpx.Client(timeout=30, headers=headers) as client,
+        ):
+            ws.send(json.dumps({"type": "hello", "lastSeq": None, "viewer": None}))
+            viewer = json.loads(ws.recv(10))["viewer"]
+            files = [{"name": "a.bin", "size": 3, "type": ""}]
+            body = {"viewer": viewer, "componentId": "data", "files": files}
+
+            def start(server: ServerProcess) -> httpx.Response:
+                return client.post(server.base_url + path, json=body)
+
+            first, second = start(one), start(two)
+            assert (first.status_code, second.status_code) == (201, 201)
+            for server in (one, two):
+                third = start(server)
+                assert third.status_code == 429, third.text
+                assert third.json()["error"] == "upload_busy"
+                assert "the limit is 2" in third.json()["detail"]
+            token = first.json()["token"]
+            cut = client.put(f"{two.base_url}{path}/{token}/0/0", content=b"a")
+            assert cut.status_code == 400  # a truncated piece: the page gives the batch up
+            fourth = start(one)
+            assert fourth.status_code == 201, fourth.text
+            assert start(two).status_code == 429
+            token = second.json()["token"]
+            put = client.put(f"{one.base_url}{path}/{token}/0/0", content=b"abc")
+            assert put.status_code == 200, put.text
+            assert client.post(f"{one.base_url}{path}/{token}/done").status_code == 202
+            assert start(two).status_code == 201
+            assert start(one).status_code == 429
+    finally:
+        one.stop()
+        two.stop()
