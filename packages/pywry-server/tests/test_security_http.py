@@ -156,7 +156,15 @@ def test_api_docs_when_enabled_list_the_apps_routes_under_their_own_policy(make_
     assert "/api/items" in schema["paths"]
     # PyWry's own routes are described once each (pywry_server/openapi.py), by template
     widget_paths = sorted(path for path in schema["paths"] if path.startswith("/widget"))
-    assert widget_paths == ["/widget/{label}", "/widget/{label}/data"]
+    assert widget_paths == [
+        "/widget/{label}",
+        "/widget/{label}/data",
+        "/widget/{label}/upload",
+        "/widget/{label}/upload/{token}/done",
+        "/widget/{label}/upload/{token}/{file}/{piece}",
+    ]
+    methods = {path: sorted(schema["paths"][path]) for path in widget_paths}
+    assert methods["/widget/{label}/upload/{token}/{file}/{piece}"] == ["put"]
     for path in ("/docs", "/redoc"):
         page = client.get(path)
         assert page.status_code == 200
