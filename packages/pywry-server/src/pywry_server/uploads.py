@@ -28,6 +28,7 @@ from pywry.toolbar.files import MAX_FILES, FileInput, file_input_of_record, find
 
 from pywry_server._upload_rules import Refused, accepts, answers, media_type_of
 from pywry_server._upload_slots import UploadSlots
+from pywry_server.availability import OWNER_GONE
 from pywry_server.dispatch import WorkerBusy
 from pywry_server.messages import ViewerRef
 
@@ -279,11 +280,7 @@ class Uploads:
         data = {"files": entries, "componentId": component.component_id}
         status = await self._inbound.hand_over(label, component.event, data, viewer=ref)
         if status == "unavailable":  # the owner died since the check above
-            raise Refused(
-                503,
-                "widget_unavailable",
-                "the worker that owned this widget is gone; reload the page",
-            )
+            raise Refused(503, "widget_unavailable", f"{OWNER_GONE}; reload the page")
         return JSONResponse({"files": entries}, status_code=202)
 
     async def _complete(self, claims: dict[str, Any]) -> list[dict[str, Any]]:
