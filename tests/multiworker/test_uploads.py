@@ -12,6 +12,7 @@ import json
 import os
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -157,7 +158,8 @@ def test_the_bound_on_uploads_going_on_holds_across_workers(
     shared_env: dict[str, str], tmp_path: Path
 ) -> None:
     """``UPLOAD_MAX_ACTIVE=2``: one start on each worker takes both slots, a third on
-    either is refused; a failed upload and a finished one each free their slot."""
+    either is refused; a failed upload and a finished one each free their slot; of 12
+    starts at once on both workers, at most 2 are admitted."""
     env = {**shared_env, "PYWRY_DEPLOY__UPLOAD_MAX_ACTIVE": "2"}
     one, two = two_servers(APP, tmp_path, env)
     try:
@@ -198,6 +200,20 @@ def test_the_bound_on_uploads_going_on_holds_across_workers(
             assert client.post(f"{one.base_url}{path}/{token}/done").status_code == 202
             assert start(two).status_code == 201
             assert start(one).status_code == 429
+        # A burst: 12 starts of a fresh viewer at once, half on each worker.
+        with connect(ws_url, additional_headers=headers) as ws:
+            ws.send(json.dumps({"type": "hello", "lastSeq": None, "viewer": None}))
+            body = {**body, "viewer": json.loads(ws.recv(10))["viewer"]}
+            with (
+                httpx.Client(timeout=30, headers=headers) as client,
+                ThreadPoolExecutor(12) as pool,
+            ):
+                urls = [(one, two)[n % 2].base_url + path for n in range(12)]
+                codes = sorted(pool.map(lambda url: client.post(url, json=body).status_code, urls))
+        admitted = codes.count(201)
+        assert 1 <= admitted <= 2 and codes.count(429) == 12 - admitted, codes
+        backend = shared_env["PYWRY_DEPLOY__STATE_BACKEND"]
+        print(f"\n[upload bound {backend}] burst of 12 on 2 workers: {admitted} admitted")
     finally:
         one.stop()
         two.stop()
