@@ -174,6 +174,8 @@ class Uploads:
 
     async def _free(self, claims: dict[str, Any]) -> None:
         """Free the batch's slot: it ended, or the page gave it up."""
+        if not isinstance(claims.get("q"), list):  # a token signed before slots were kept
+            return
         index, generation = claims["q"]
         slot: Slot = (int(index), int(generation))
         await self._slots.free(str(claims["v"]), slot, str(claims["b"]))
@@ -260,12 +262,12 @@ class Uploads:
         batch, viewer_id = str(claims["b"]), str(claims["v"])
         try:
             entries = await self._complete(claims)
-        except Refused:
+            component, elsewhere = await self._file_input(label, str(claims["c"]))
+            if component is None:
+                raise Refused(404, "upload_not_found", "this widget has no such file input")
+        except Refused:  # never to be handed over: the slot is free again
             await self._free(claims)
             raise
-        component, elsewhere = await self._file_input(label, str(claims["c"]))
-        if component is None:
-            raise Refused(404, "upload_not_found", "this widget has no such file input")
         if not elsewhere:  # the owner's own limit applies there, as for a forwarded event
             try:
                 self._dispatcher.check_room()
