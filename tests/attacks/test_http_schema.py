@@ -2,7 +2,7 @@
 
 The server is the Full Example shaped board app under a real uvicorn, with the API
 docs on (``/openapi.json`` lists PyWry's own routes: the widget page, its data, the
-assets, health and readiness). Schemathesis generates requests from that schema
+uploads, the assets, health and readiness). Schemathesis generates requests from that schema
 (seeded, so a run is repeatable) and checks each answer: no 5xx, a documented status
 code, content type and body shape. A second run does the same with auth on, where
 every widget route must answer 401 without a session.
@@ -61,6 +61,9 @@ def test_every_answer_is_one_the_schema_documents(served: ServerProcess) -> None
     assert {op.path for op in operations} >= {
         "/widget/{label}",
         "/widget/{label}/data",
+        "/widget/{label}/upload",
+        "/widget/{label}/upload/{token}/{file}/{piece}",
+        "/widget/{label}/upload/{token}/done",
         "/pywry/assets/{filename}",
         "/healthz",
         "/readyz",

@@ -8,6 +8,7 @@
   app's config asks, also after Python sends a new config.
 - A page on another port of the same host cannot drive a widget: its WebSocket is
   closed with 4403; another site's Origin is refused and a listed one accepted.
+- ``/docs`` (API docs on) shows the schema's routes and asks nothing of another host.
 """
 
 from __future__ import annotations
@@ -238,6 +239,30 @@ def attacker_site() -> Iterator[Any]:
     yield host
     httpd.shutdown()
     httpd.server_close()
+
+
+def test_the_api_docs_page_loads_nothing_from_another_host(serve, browser) -> None:
+    server = serve(ROOT / "examples" / "quickstart.py", PYWRY_SERVER__API_DOCS="true")
+    context = browser.new_context()
+    context.add_init_script(WATCH_CSP)
+    page = context.new_page()
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    try:
+        response = page.goto(server.base_url + "/docs")
+        page.wait_for_load_state("networkidle")
+        assert response is not None and response.status == 200
+        assert requests[0] == server.base_url + "/docs"
+        # nothing of another host, and no script, style, font or image of this one
+        assert [url for url in requests if not url.endswith("/favicon.ico")] == requests[:1]
+        assert page.evaluate("window.__csp") == []
+        text = page.inner_text("body")
+        for path in ("/widget/{label}", "/widget/{label}/upload/{token}/done", "/readyz"):
+            assert path in text, path
+        style = page.evaluate("getComputedStyle(document.querySelector('section')).borderStyle")
+        assert style == "solid"  # its own style applies under its policy
+    finally:
+        context.close()
 
 
 def test_page_on_another_port_cannot_open_the_socket(serve, browser, attacker_site) -> None:

@@ -143,7 +143,7 @@ class ServerSettings(_Section, WorkerStartSettings):
     frame_ancestors: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["'none'"])
     """Who may put PyWry pages in a frame: 'none' (default), 'self' and origins."""
     api_docs: bool = False
-    """Serve /docs, /redoc and /openapi.json (behind a session with auth on)."""
+    """Serve /openapi.json and /docs, its routes as a page (behind a session with auth on)."""
     readyz_token: SecretStr | None = None
     """Authorization: Bearer <token> on /readyz gets worker and backend details."""
     csp_allow_eval: bool = False

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
     from pywry_server.connection import Connection
     from pywry_server.dispatch import Dispatcher
+    from pywry_server.messages import ViewerRef
 
 __all__ = ["InboundRouter", "Status"]
 
@@ -72,6 +73,22 @@ class InboundRouter:
             if not await self._claim(key):
                 return "duplicate"
         origin, viewer = connection.connection_id, connection.viewer
+        return await self.hand_over(label, event, data, origin=origin, viewer=viewer)
+
+    async def hand_over(
+        self,
+        label: str,
+        event: str,
+        data: Any,
+        *,
+        origin: str | None = None,
+        viewer: ViewerRef | None = None,
+    ) -> Status:
+        """Run ``event`` here, or publish it on the owner's channel (run-time widgets).
+
+        The caller has made sure it runs once (a claimed frame id, an upload's
+        ``done``); ``unavailable`` when the owner's heartbeat expired.
+        """
         if self._dispatcher.run_here(label, event, data, origin=origin, viewer=viewer):
             return "ok"
         owner = await self._backend.connections.owner_of(label)

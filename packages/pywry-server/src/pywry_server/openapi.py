@@ -1,9 +1,10 @@
 """PyWry's own HTTP routes, described for the OpenAPI schema (``/openapi.json``).
 
-The widget page, its data and the browser assets are served without FastAPI's
-parameter machinery (they are the hot path), so FastAPI cannot describe them; this
-module does, response by response, and :func:`pywry_schema` adds them to the app's
-schema (with the user's own routes). ``tests/attacks/test_http_schema.py`` runs
+The widget page, its data, the browser assets and the uploads are served without
+FastAPI's parameter machinery (the hot path, or raw bodies), so FastAPI does not
+describe them; this module does, response by response (the uploads in
+``_upload_schema.py``), and :func:`pywry_schema` adds them to the app's schema (with
+the user's own routes). ``tests/attacks/test_http_schema.py`` runs
 schemathesis against the result: every answer must be one this schema documents.
 """
 
@@ -11,25 +12,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from pywry_server._schema_parts import TEXT as _TEXT
+from pywry_server._schema_parts import error as _error
+from pywry_server._schema_parts import path_param as _path_param
+from pywry_server._upload_schema import upload_paths
+
 __all__ = ["pywry_schema"]
-
-_ERROR = {"$ref": "#/components/schemas/PyWryError"}
-_JSON_ERROR = {"application/json": {"schema": _ERROR}}
-_TEXT = {"type": "string"}
-
-
-def _error(description: str) -> dict[str, Any]:
-    return {"description": description, "content": _JSON_ERROR}
-
-
-def _path_param(name: str, description: str) -> dict[str, Any]:
-    return {
-        "name": name,
-        "in": "path",
-        "required": True,
-        "schema": _TEXT,
-        "description": description,
-    }
 
 
 def _get(operation_id: str, summary: str, **parts: Any) -> dict[str, Any]:
@@ -47,6 +35,7 @@ def _paths(prefix: str, *, auth: bool) -> dict[str, Any]:
     unavailable = {"503": _error("The state backend is unavailable; retry")}
     ready = {"type": "object", "properties": {"status": _TEXT}, "required": ["status"]}
     return {
+        **upload_paths(prefix, guarded),
         f"{prefix}/{{label}}": _get(
             "pywry_widget_page",
             "A widget's page (HTML with its toolbars and the bridge script)",

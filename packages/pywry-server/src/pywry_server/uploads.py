@@ -5,8 +5,9 @@ type}]}``) checks the viewer against the request's session, the component, the s
 and types, and answers a signed token; ``PUT {prefix}/{label}/upload/{token}/{file}/{piece}``
 stores one piece (at most 1 MiB, in order, once) in the backend's blob store;
 ``POST {prefix}/{label}/upload/{token}/done`` checks every file is complete and runs the
-component's event once, for that viewer, with ``{files: [{name, size, type, id}]}``.
-See ``docs/files.md``.
+component's event once, for that viewer, with ``{files: [{name, size, type, id}]}``:
+here, or on the worker that owns a widget made at run time (handed over like a
+WebSocket event, ``inbound.py``). Any step may land on any worker. See ``docs/files.md``.
 """
 
 from __future__ import annotations
@@ -23,9 +24,11 @@ from pywry.downloads import safe_filename
 from pywry.errors import UploadError
 from pywry.state.base import Capability
 from pywry.state.blobs import MAX_CHUNK_BYTES
-from pywry.toolbar.files import MAX_FILES, FileInput, find_file_input
+from pywry.toolbar.files import MAX_FILES, FileInput, file_input_of_record, find_file_input
 
 from pywry_server._upload_rules import Refused, accepts, answers, media_type_of
+from pywry_server._upload_slots import UploadSlots
+from pywry_server.availability import OWNER_GONE
 from pywry_server.dispatch import WorkerBusy
 from pywry_server.messages import ViewerRef
 
@@ -35,9 +38,12 @@ if TYPE_CHECKING:
     from pywry.runtime import Runtime
     from pywry.state.base import StateBackend
 
+    from pywry_server._upload_slots import Slot
     from pywry_server.access import AccessGuard
+    from pywry_server.availability import Availability
     from pywry_server.dispatch import Dispatcher
     from pywry_server.files import Downloads
+    from pywry_server.inbound import InboundRouter
     from pywry_server.viewers import ViewerDirectory
 
 __all__ = ["PIECE_BYTES", "Uploads"]
@@ -59,16 +65,18 @@ class Uploads:
         viewers: ViewerDirectory,
         downloads: Downloads,
         dispatcher: Dispatcher,
+        inbound: InboundRouter,
+        availability: Availability,
     ) -> None:
         deploy = settings.deploy
         self._runtime, self._access, self._viewers = runtime, access, viewers
         self._downloads, self._dispatcher = downloads, dispatcher
+        self._inbound, self._availability = inbound, availability
         self.max_bytes = deploy.upload_max_bytes
         self._ttl = deploy.upload_ttl
-        self._max_active = deploy.upload_max_active
         self._backend = backend
-        #: Upload batches going on, per viewer: batch id -> expiry (this worker's count).
-        self._active: dict[str, dict[str, float]] = {}
+        #: Upload batches going on, per viewer, counted in the backend (every worker's).
+        self._slots = UploadSlots(backend, limit=deploy.upload_max_active, ttl=self._ttl)
 
     # -- start ------------------------------------------------------------------------
 
@@ -83,8 +91,7 @@ class Uploads:
         if not isinstance(body, dict) or not isinstance(body.get("files"), list):
             raise Refused(400, "upload_bad_request", "expected {viewer, componentId, files: [...]}")
         viewer = await self._viewer(request, body.get("viewer"))
-        widget = self._runtime.get(label)
-        component = find_file_input(widget, str(body.get("componentId", ""))) if widget else None
+        component, _ = await self._file_input(label, str(body.get("componentId", "")))
         if component is None or component.disabled:
             raise Refused(404, "upload_not_found", "this widget has no such file input")
         files = body["files"]
@@ -108,9 +115,16 @@ class Uploads:
                 else (415 if first["error"] == "upload_type_refused" else 400)
             )
             raise Refused(status, first["error"], first["detail"], rejected=rejected)
-        self._take_slot(viewer.viewer_id)
+        slot = await self._slots.take(viewer.viewer_id)
+        if slot is None:
+            limit = self._slots.limit
+            raise Refused(
+                429,
+                "upload_busy",
+                f"{limit} uploads of this page are going on (the limit is {limit}, "
+                "PYWRY_DEPLOY__UPLOAD_MAX_ACTIVE); wait for one to end",
+            )
         batch = secrets.token_urlsafe(18)
-        self._active[viewer.viewer_id][batch] = time.time() + self._ttl
         claims = {
             "k": "u",
             "b": batch,
@@ -120,6 +134,7 @@ class Uploads:
             "s": viewer.session_id,
             "e": int(time.time()) + self._ttl,
             "f": [entry[1:] for entry in accepted],
+            "q": list(slot),
         }
         token = await self._downloads.sign(claims)
         out = [
@@ -157,26 +172,31 @@ class Uploads:
             }, []
         return None, [name, size, media_type]
 
-    def _take_slot(self, viewer_id: str) -> None:
-        now = time.time()
-        mine = self._active.setdefault(viewer_id, {})
-        for batch, expiry in list(mine.items()):
-            if expiry < now:
-                del mine[batch]
-        if len(mine) >= self._max_active:
-            raise Refused(
-                429,
-                "upload_busy",
-                f"{len(mine)} uploads of this page are going on (the limit is "
-                f"{self._max_active}, PYWRY_DEPLOY__UPLOAD_MAX_ACTIVE); wait for one to end",
-            )
+    async def _free(self, claims: dict[str, Any]) -> None:
+        """Free the batch's slot: it ended, or the page gave it up."""
+        if not isinstance(claims.get("q"), list):  # a token signed before slots were kept
+            return
+        index, generation = claims["q"]
+        slot: Slot = (int(index), int(generation))
+        await self._slots.free(str(claims["v"]), slot, str(claims["b"]))
 
-    def _release(self, viewer_id: str, batch: str) -> None:
-        mine = self._active.get(viewer_id)
-        if mine is not None:
-            mine.pop(batch, None)
-            if not mine:
-                del self._active[viewer_id]
+    async def _file_input(self, label: str, component_id: str) -> tuple[FileInput | None, bool]:
+        """The widget's ``FileInput`` and whether another worker runs its callbacks.
+
+        A widget this worker defines is read here; one made at run time on another
+        worker from its record in the backend, while its owner lives (else ``503``).
+        """
+        widget = self._runtime.get(label)
+        if widget is not None:
+            return find_file_input(widget, component_id), False
+        record = await self._backend.widgets.get(label)
+        if record is None:
+            return None, True
+        reason = await self._availability.record_reason(record)
+        if reason is not None or record.owner is None:
+            detail = reason or "no worker runs this widget's callbacks"
+            raise Refused(503, "widget_unavailable", f"{detail}; reload the page")
+        return file_input_of_record(record.payload, component_id), True
 
     # -- pieces -----------------------------------------------------------------------
 
@@ -188,7 +208,7 @@ class Uploads:
         try:
             return await self._piece(claims, file, piece, request)
         except Refused:  # the page gives this batch up: its slot is free again
-            self._release(str(claims["v"]), str(claims["b"]))
+            await self._free(claims)
             raise
 
     async def _piece(
@@ -242,26 +262,27 @@ class Uploads:
         batch, viewer_id = str(claims["b"]), str(claims["v"])
         try:
             entries = await self._complete(claims)
-        except Refused:
-            self._release(viewer_id, batch)
+            component, elsewhere = await self._file_input(label, str(claims["c"]))
+            if component is None:
+                raise Refused(404, "upload_not_found", "this widget has no such file input")
+        except Refused:  # never to be handed over: the slot is free again
+            await self._free(claims)
             raise
-        widget = self._runtime.get(label)
-        component = find_file_input(widget, str(claims["c"])) if widget else None
-        if component is None:
-            raise Refused(404, "upload_not_found", "this widget has no such file input")
-        dispatcher = self._dispatcher
-        try:
-            dispatcher.check_room()
-        except WorkerBusy as exc:
-            raise Refused(503, "worker_busy", str(exc)) from None
+        if not elsewhere:  # the owner's own limit applies there, as for a forwarded event
+            try:
+                self._dispatcher.check_room()
+            except WorkerBusy as exc:
+                raise Refused(503, "worker_busy", str(exc)) from None
         if not await self._backend.events.claim(f"upload:{batch}:done", ttl=self._ttl):
             raise Refused(409, "upload_finished", "this upload was already handed over")
-        self._release(viewer_id, batch)
+        await self._free(claims)
         ref = await self._viewers.resume(viewer_id, str(claims["s"]))
         if ref is None:
             raise Refused(403, "upload_forbidden", "this page's viewer has expired; reload")
         data = {"files": entries, "componentId": component.component_id}
-        dispatcher.run_here(label, component.event, data, viewer=ref)
+        status = await self._inbound.hand_over(label, component.event, data, viewer=ref)
+        if status == "unavailable":  # the owner died since the check above
+            raise Refused(503, "widget_unavailable", f"{OWNER_GONE}; reload the page")
         return JSONResponse({"files": entries}, status_code=202)
 
     async def _complete(self, claims: dict[str, Any]) -> list[dict[str, Any]]:

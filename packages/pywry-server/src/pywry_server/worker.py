@@ -96,6 +96,9 @@ class Worker:
         access = AccessGuard(runtime, backend, auth_enabled=deploy.auth_enabled)
         downloads = Downloads(settings, backend, outbound.emit_to_viewer)
         outbound.files = downloads
+        inbound = InboundRouter(
+            backend, dispatcher, worker_id, dedupe_ttl=2 * deploy.connection_ttl
+        )
         uploads = Uploads(
             settings,
             backend,
@@ -104,6 +107,8 @@ class Worker:
             viewers=viewers,
             downloads=downloads,
             dispatcher=dispatcher,
+            inbound=inbound,
+            availability=availability,
         )
         downloads.uploads = uploads
 
@@ -119,9 +124,7 @@ class Worker:
             worker_id=worker_id,
             sockets=sockets,
             availability=availability,
-            inbound=InboundRouter(
-                backend, dispatcher, worker_id, dedupe_ttl=2 * deploy.connection_ttl
-            ),
+            inbound=inbound,
             outbound=outbound,
             viewers=viewers,
             downloads=downloads,

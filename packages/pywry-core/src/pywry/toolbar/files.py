@@ -10,10 +10,21 @@ from pydantic import Field, field_validator
 
 from pywry.toolbar.base import Component, attrs
 
-__all__ = ["MAX_FILES", "FileInput", "file_input_events", "find_file_input"]
+__all__ = [
+    "MAX_FILES",
+    "RECORD_KEY",
+    "FileInput",
+    "file_input_events",
+    "file_input_of_record",
+    "file_inputs",
+    "find_file_input",
+]
 
 #: The most files one pick of a ``multiple`` input may send.
 MAX_FILES = 20
+#: The widget record's payload key listing its ``FileInput``s, so that any worker can
+#: check an upload for a widget another worker made at run time.
+RECORD_KEY = "fileInputs"
 _EXTENSION = re.compile(r"^\.[A-Za-z0-9][A-Za-z0-9._+-]{0,31}$")
 _MEDIA_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}/(\*|[a-z0-9][a-z0-9!#$&^_.+-]{0,63})$")
 
@@ -66,26 +77,31 @@ class FileInput(Component):
         )
 
 
-def find_file_input(widget: object, component_id: str) -> FileInput | None:
-    """The widget's ``FileInput`` with ``component_id`` (searched in every toolbar)."""
-    stack: list[Any] = []
-    for toolbar in getattr(widget, "toolbars", ()):
-        stack.extend(toolbar.items)
+def file_inputs(widget: object) -> list[FileInput]:
+    """Every ``FileInput`` of the widget's toolbars, nested ones included."""
+    stack: list[Any] = [i for t in getattr(widget, "toolbars", ()) for i in t.items]
+    found = []
     while stack:
         item = stack.pop()
-        if isinstance(item, FileInput) and item.component_id == component_id:
-            return item
+        if isinstance(item, FileInput):
+            found.append(item)
         stack.extend(getattr(item, "children", ()) or ())
+    return found
+
+
+def find_file_input(widget: object, component_id: str) -> FileInput | None:
+    """The widget's ``FileInput`` with ``component_id`` (searched in every toolbar)."""
+    return next((f for f in file_inputs(widget) if f.component_id == component_id), None)
+
+
+def file_input_of_record(payload: dict[str, Any], component_id: str) -> FileInput | None:
+    """The ``FileInput`` with ``component_id`` listed in a widget record's ``payload``."""
+    for entry in payload.get(RECORD_KEY, ()):
+        if isinstance(entry, dict) and entry.get("component_id") == component_id:
+            return FileInput.model_validate(entry)
     return None
 
 
 def file_input_events(widget: object) -> set[str]:
     """The events of the widget's ``FileInput``s (only an upload's end runs them)."""
-    stack: list[Any] = [i for t in getattr(widget, "toolbars", ()) for i in t.items]
-    events = set()
-    while stack:
-        item = stack.pop()
-        if isinstance(item, FileInput):
-            events.add(item.event)
-        stack.extend(getattr(item, "children", ()) or ())
-    return events
+    return {item.event for item in file_inputs(widget)}

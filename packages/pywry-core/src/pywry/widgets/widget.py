@@ -23,7 +23,7 @@ from pywry.errors import InvalidEventError
 from pywry.events import EVENT_PATTERN, check_user_event, validate_event_name
 from pywry.progress import PROGRESS_EVENT, Run
 from pywry.state.records import WidgetRecord
-from pywry.toolbar.files import file_input_events
+from pywry.toolbar.files import RECORD_KEY, file_input_events, file_inputs
 from pywry.toolbar.session import ToolbarSession
 
 if TYPE_CHECKING:
@@ -395,12 +395,16 @@ class Widget:
     def to_record(self) -> WidgetRecord:
         """The record every worker sees (content, toolbars, payload, owner)."""
         toolbars = [{"position": bar.position, "html": bar.render()} for bar in self.toolbars]
+        payload: dict[str, Any] = {**self.payload, "toolbars": toolbars}
+        pickers = [picker.model_dump(mode="json") for picker in file_inputs(self)]
+        if pickers:
+            payload[RECORD_KEY] = pickers
         return WidgetRecord(
             widget_id=self._label,
             kind=self.kind,
             title=self.title,
             content=self.content,
-            payload={**self.payload, "toolbars": toolbars},
+            payload=payload,
             owner=self.owner,
             roles=sorted(self.access.roles),
             private_to=self.access.private_to,
