@@ -71,3 +71,29 @@ def test_with_login_sessions_on_pages_need_the_router(runtime, add_widget) -> No
     with TestClient(create_app(settings=settings, backend_cls=MemoryBackend, runtime=runtime)) as c:
         assert _edge_of(c)._page_start is None
         assert c.get("/widget/demo").status_code == 401
+
+
+def test_pywrys_routes_turn_other_paths_away_and_still_match_their_own() -> None:
+    from pywry_server.routes import PlainRoute, PrefixedRoute
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Match
+
+    async def endpoint(label: str) -> PlainTextResponse:
+        return PlainTextResponse(label)
+
+    async def page(request) -> PlainTextResponse:
+        return PlainTextResponse("page")
+
+    data = PrefixedRoute("/widget/{label}/data", endpoint, methods=["GET"])
+    plain = PlainRoute("/widget/{label}", page, methods=["GET"])
+
+    def scope(path: str, root_path: str = "") -> dict:
+        return {"type": "http", "path": path, "root_path": root_path, "method": "GET"}
+
+    for route in (data, plain):
+        assert route.matches(scope("/"))[0] is Match.NONE
+        assert route.matches(scope("/items/5"))[0] is Match.NONE
+    match, child = data.matches(scope("/widget/demo/data"))
+    assert match is Match.FULL and child["path_params"] == {"label": "demo"}
+    match, child = plain.matches(scope("/app/widget/demo", root_path="/app"))
+    assert match is Match.FULL and child["route"] is plain

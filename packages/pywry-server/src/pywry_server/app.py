@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -20,8 +20,6 @@ from pywry.errors import (
 from pywry.state import get_worker_id
 from pywry.widgets.composed import PAGE_SOCKET_PATH
 from pywry.widgets.page import widget_page
-from starlette.routing import Match, Route
-from starlette.types import Scope
 
 from pywry_server._metrics_dir import forget_worker
 from pywry_server.access import AccessDenied, LoginSessionScope, forbidden_response
@@ -44,6 +42,7 @@ from pywry_server.limits import SocketLimit, quiet_client_tracebacks
 from pywry_server.logs import apply_log_format
 from pywry_server.metrics import Metrics
 from pywry_server.metrics_http import HttpMetrics, add_metrics_route
+from pywry_server.routes import PlainRoute, PrefixedRoute
 from pywry_server.timed_backend import timed_backend
 from pywry_server.worker import Worker
 from pywry_server.ws import page_socket, widget_socket
@@ -226,14 +225,19 @@ def _add_routes(app: FastAPI, prefix: str, *, auth: bool) -> None:
 
     # With auth enabled the session is checked before the label: 401, never a 404 hint.
     guard = [Depends(require_session)] if auth else []
-    app.router.routes.append(_PlainRoute(f"{prefix}/{{label}}", page, methods=["GET"]))
-    app.add_api_route(
-        f"{prefix}/{{label}}/data",
-        data,
-        methods=["GET"],
-        dependencies=guard,
-        include_in_schema=False,
-    )
+    app.router.routes.append(PlainRoute(f"{prefix}/{{label}}", page, methods=["GET"]))
+
+    def add(path: str, endpoint: Callable[..., Any], method: str, *, guarded: bool) -> None:
+        app.router.add_api_route(
+            path,
+            endpoint,
+            methods=[method],
+            dependencies=guard if guarded else [],
+            include_in_schema=False,
+            route_class_override=PrefixedRoute,
+        )
+
+    add(f"{prefix}/{{label}}/data", data, "GET", guarded=True)
     app.add_api_websocket_route(f"{prefix}/{{label}}/ws", widget_socket)
     app.add_api_websocket_route(PAGE_SOCKET_PATH, page_socket)
     upload = f"{prefix}/{{label}}/upload"
@@ -242,26 +246,9 @@ def _add_routes(app: FastAPI, prefix: str, *, auth: bool) -> None:
         (f"{upload}/{{token}}/{{file}}/{{piece}}", upload_piece, "PUT"),
         (f"{upload}/{{token}}/done", upload_done, "POST"),
     ):
-        app.add_api_route(
-            path, endpoint, methods=[method], dependencies=guard, include_in_schema=False
-        )
-    app.add_api_route("/pywry/assets/{filename}", asset, methods=["GET"], include_in_schema=False)
-    app.add_api_route(f"{FILES_PATH}/{{token}}", download, methods=["GET"], include_in_schema=False)
-
-
-class _PlainRoute(Route):
-    """A Starlette route that names itself in the scope as FastAPI's do (metrics label it)."""
-
-    def __init__(
-        self, path: str, endpoint: Callable[[Request], Awaitable[Response]], *, methods: list[str]
-    ) -> None:
-        super().__init__(path, endpoint, methods=methods, include_in_schema=False)
-
-    def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        match, child = super().matches(scope)
-        if match is not Match.NONE:
-            child["route"] = self
-        return match, child
+        add(path, endpoint, method, guarded=True)
+    add("/pywry/assets/{filename}", asset, "GET", guarded=False)
+    add(f"{FILES_PATH}/{{token}}", download, "GET", guarded=False)
 
 
 def _add_error_handlers(app: FastAPI, *, login: Callable[[str], str] | None) -> None:
