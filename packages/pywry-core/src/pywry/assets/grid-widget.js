@@ -232,8 +232,11 @@
       columns = doc.table.columns;
       options = doc.options || {};
       var selection = options.selection || 'multiple';
+      // Its own page: the whole window. On a composed page: the height the page's styles
+      // give the grid (pywry.css: 420px; the app's own CSS may say otherwise), scrolling.
+      var composed = root.classList && root.classList.contains('pywry-widget');
       table = new window.Tabulator(holder, {
-        height: '100%',
+        height: composed ? window.getComputedStyle(holder).height : '100%',
         layout: 'fitDataFill',
         renderVertical: 'virtual',
         index: ROW,
