@@ -123,13 +123,13 @@ async def test_plain_database_is_ordinary_sqlite(
     try:
         mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
         assert mode == "wal"
-        assert conn.execute("SELECT version FROM schema_version").fetchall() == [(1,), (2,)]
+        assert conn.execute("SELECT version FROM schema_version").fetchall() == [(1,), (2,), (3,)]
     finally:
         conn.close()
     async with SQLiteBackend(db_path):
         pass
     conn = sqlite3.connect(db_path)
     try:  # reopening does not re-run migrations
-        assert conn.execute("SELECT count(*) FROM schema_version").fetchone()[0] == 2
+        assert conn.execute("SELECT count(*) FROM schema_version").fetchone()[0] == 3
     finally:
         conn.close()
