@@ -26,6 +26,7 @@ def _assert_clean(chaos: ChaosServer, result: Tally, *, resets: int = 0) -> None
     assert result.sent > 0 and result.received > 0, result.line()
     assert result.lost == 0, result.details[:10]
     assert result.twice == 0, result.details[:10]
+    assert result.reply_twice == 0, result.details[:10]  # the append's key held
     assert result.never_run == 0, result.details[:10]
     assert result.resets <= resets, result.line()
     assert chaos.ready(), chaos.mw.server.log()[-3000:]
