@@ -246,8 +246,8 @@ class Tally:
     #: Lost or never run, all on a worker that was SIGKILLed (the at-most-once window).
     killed_window: int = 0
     details: list[str] = field(default_factory=list)
-    #: A callback that ran once whose reply was appended twice: the outbound stage
-    #: retried an append whose reply Redis lost while stopping (known, docs/operations.md).
+    #: A callback that ran once whose reply was appended twice (an append retried after
+    #: Redis lost its answer; the emit's idempotency key prevents it).
     reply_twice: int = 0
     #: How the pages' sockets were closed (close code: count).
     closes: Counter[int] = field(default_factory=Counter)

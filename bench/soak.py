@@ -5,9 +5,11 @@
     nox -s soak                      # or: python bench/soak.py --minutes 5 --pages 150
 
 Prints one ``[chaos soak-...]`` line (pages, sent, answered, received, lost, twice,
-never_run, notified, resets, reconnects, killed_window) and exits non-zero when
-anything was lost, applied twice or never run without a notice. Not part of CI (the
-bounded version is ``tests/chaos``).
+never_run, notified, resets, reconnects, killed_window, reply_twice) and exits non-zero
+when anything was lost, applied twice or never run without a notice, or the server is
+not up with 4 workers at the end. ``--out FILE`` also writes the counts and the run's
+events (kills, how long each worker took to go, hard stops) as Markdown. Not part of
+CI (the bounded version is ``tests/chaos``).
 """
 
 from __future__ import annotations
@@ -23,7 +25,29 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "support"))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from chaos.conftest import SQLITE_KEY, Crowd, start_chaos, stop_chaos
+from _chaosclient import Tally
+from chaos.conftest import SQLITE_KEY, Crowd, _exited, start_chaos, stop_chaos
+
+
+def _gone_after(pid: int, started: float, limit: float = 120.0) -> float:
+    """Seconds from ``started`` until worker ``pid`` is gone (``limit`` at most)."""
+    while not _exited(pid) and time.monotonic() - started < limit:
+        time.sleep(0.05)
+    return time.monotonic() - started
+
+
+def _report(path: Path, args: argparse.Namespace, result: Tally, notes: list[str]) -> None:
+    counts = result.counts()
+    rows = "\n".join(f"| {name} | {value} |" for name, value in counts.items())
+    events = "\n".join(f"- {note}" for note in notes)
+    path.write_text(
+        f"# Chaos soak, {time.strftime('%Y-%m-%d')}\n\n"
+        f"`python bench/soak.py --minutes {args.minutes:g} --pages {args.pages} "
+        f"--every {args.every:g} --backend {args.backend}` (what `nox -s soak` runs), "
+        "on the shared 2-core machine, under `nice -n 10`.\n\n"
+        f"| count | value |\n|---|---|\n{rows}\n\n## What happened\n\n{events}\n",
+        encoding="utf-8",
+    )
 
 
 def main() -> int:
@@ -32,7 +56,14 @@ def main() -> int:
     parser.add_argument("--pages", type=int, default=150)
     parser.add_argument("--every", type=float, default=30.0, help="seconds between kills")
     parser.add_argument("--backend", choices=["redis", "sqlite"], default="redis")
+    parser.add_argument("--out", type=Path, help="write the counts here as Markdown")
     args = parser.parse_args()
+    notes: list[str] = []
+
+    def note(text: str) -> None:
+        print(f"[soak] {text}", flush=True)
+        notes.append(text)
+
     if args.backend == "sqlite":
         os.environ["PYWRY_SQLITE_KEY"] = SQLITE_KEY
     with tempfile.TemporaryDirectory(prefix="pywry-soak-") as tmp:
@@ -47,15 +78,17 @@ def main() -> int:
                 round_no += 1
                 victim = sorted(chaos.pids())[0]
                 sig = signal.SIGKILL if round_no % 2 else signal.SIGTERM
-                print(f"[soak] round {round_no}: {sig.name} worker {victim}", flush=True)
+                started = time.monotonic()
                 chaos.kill(victim, sig)
+                took = _gone_after(victim, started)
                 chaos.wait_replaced(victim, timeout=120)
+                note(f"round {round_no}: {sig.name} worker {victim}, gone in {took:.1f}s")
                 if (
                     chaos.redis is not None
                     and not restarted
                     and time.monotonic() > end - (args.minutes * 30)
                 ):
-                    print("[soak] Redis stop/start (data kept)", flush=True)
+                    note("Redis stopped for 3 s and started again (data kept)")
                     chaos.redis.stop()
                     crowd.busy(3)
                     chaos.redis.start()
@@ -63,10 +96,14 @@ def main() -> int:
             crowd.busy(max(0.0, end - time.monotonic()))
             result = crowd.finish(f"soak-{args.backend}", timeout=90)
             up = chaos.ready() and len(chaos.pids()) == 4
-            print(f"[soak] server up at the end: {up}")
+            hard_stops = chaos.mw.server.log().count("ending it with status")
+            note(f"workers ended by the hard stop: {hard_stops}")
+            note(f"server up with 4 workers at the end: {up}")
         finally:
             stop_chaos(chaos)
-    clean = result.lost == 0 and result.twice == 0 and result.never_run == 0
+    if args.out is not None:
+        _report(args.out, args, result, notes)
+    clean = result.lost == result.twice == result.never_run == result.reply_twice == 0
     return 0 if clean and up else 1
 
 

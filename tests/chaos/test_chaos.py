@@ -26,6 +26,7 @@ def _assert_clean(chaos: ChaosServer, result: Tally, *, resets: int = 0) -> None
     assert result.sent > 0 and result.received > 0, result.line()
     assert result.lost == 0, result.details[:10]
     assert result.twice == 0, result.details[:10]
+    assert result.reply_twice == 0, result.details[:10]  # the append's key held
     assert result.never_run == 0, result.details[:10]
     assert result.resets <= resets, result.line()
     assert chaos.ready(), chaos.mw.server.log()[-3000:]
@@ -145,8 +146,10 @@ def _max_seq(crowd: Crowd) -> int:
             False,
             marks=pytest.mark.xfail(
                 strict=False,
-                reason="known: a log restarted empty can grow past a page's last number "
-                "before the socket notices (replies lost; docs/operations.md)",
+                reason="known: Redis restarted empty numbers every log from 1 again; a "
+                "socket learns of it only at its next upkeep round, and new entries numbered "
+                "up to the page's last seq before then are dropped as already applied "
+                "(replies lost). Needs a log incarnation id beside seq (docs/operations.md)",
             ),
         ),
     ],

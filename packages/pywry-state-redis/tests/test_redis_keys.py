@@ -140,7 +140,7 @@ async def _workload(backend: RedisBackend) -> None:
     await backend.connections.set_owner("w", "k", ttl=HOUR)
     await backend.workers.heartbeat("k", ttl=HOUR)
     await backend.workers.alive()
-    await backend.events.append("w", {"event": "x"}, maxlen=10, ttl=HOUR)
+    await backend.events.append("w", {"event": "x"}, maxlen=10, ttl=HOUR, key="emit-1")
     await backend.events.claim("once", ttl=HOUR)
     await backend.blobs.put_chunk("b", 0, b"\x00chunk", ttl=HOUR)
     await backend.blobs.signing_key()
@@ -159,6 +159,7 @@ async def test_every_key_is_under_the_prefix_and_expires(
 
     keys = [key async for key in private_raw.scan_iter("*")]
     assert sorted(keys) == [
+        "app1:appended:w",
         "app1:blob:b:0",
         "app1:claim:once",
         "app1:conn:c",

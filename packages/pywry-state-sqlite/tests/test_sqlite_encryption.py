@@ -183,7 +183,7 @@ def test_without_the_binding_plain_sqlite_and_one_warning(
     assert '"flag": false' in done.stdout
     plain = sqlite3.connect(db_path)
     try:
-        assert plain.execute("SELECT version FROM schema_version").fetchall() == [(1,), (2,)]
+        assert plain.execute("SELECT version FROM schema_version").fetchall() == [(1,), (2,), (3,)]
     finally:
         plain.close()
     # With the binding back, the plain file is refused rather than overwritten.

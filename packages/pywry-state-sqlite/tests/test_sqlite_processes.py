@@ -123,13 +123,35 @@ async def test_plain_database_is_ordinary_sqlite(
     try:
         mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
         assert mode == "wal"
-        assert conn.execute("SELECT version FROM schema_version").fetchall() == [(1,), (2,)]
+        assert conn.execute("SELECT version FROM schema_version").fetchall() == [(1,), (2,), (3,)]
     finally:
         conn.close()
     async with SQLiteBackend(db_path):
         pass
     conn = sqlite3.connect(db_path)
     try:  # reopening does not re-run migrations
-        assert conn.execute("SELECT count(*) FROM schema_version").fetchone()[0] == 2
+        assert conn.execute("SELECT count(*) FROM schema_version").fetchone()[0] == 3
     finally:
         conn.close()
+
+
+async def test_a_database_of_the_previous_schema_gains_append_keys(
+    db_path: Path, hide_sqlcipher: dict[str, str]
+) -> None:
+    async with SQLiteBackend(db_path) as backend:
+        await backend.events.append("old-log", {"n": 1}, maxlen=10, ttl=3600)
+    conn = sqlite3.connect(db_path)
+    try:  # back to schema 2, as pywry-state-sqlite before append keys left it
+        conn.execute("DROP INDEX replay_entries_by_key")
+        conn.execute("ALTER TABLE replay_entries DROP COLUMN append_key")
+        conn.execute("DELETE FROM schema_version WHERE version = 3")
+        conn.commit()
+    finally:
+        conn.close()
+    async with SQLiteBackend(db_path) as backend:
+        assert backend.describe()["schema_version"] == 3
+        assert await backend.events.since("old-log", 0) == [{"n": 1, "seq": 1}]
+        for _ in range(2):
+            seq = await backend.events.append("old-log", {"n": 2}, maxlen=10, ttl=3600, key="k")
+            assert seq == 2
+        assert await backend.events.last_seq("old-log") == 2

@@ -8,6 +8,8 @@
   unique: ``<pid>-<n>``; ``PYWRY_CHAOS_TICK_BYTES`` of padding) until the file
   ``PYWRY_CHAOS_QUIET`` exists.
 - ``GET /whoami``: this worker's pid (and a request for ``LIMIT_MAX_REQUESTS`` to count).
+- ``GET /block``: writes this worker's pid to ``PYWRY_CHAOS_BLOCKED``, then blocks its
+  event loop for two minutes (``time.sleep`` in an ``async def``, a classic user bug).
 """
 
 import json
@@ -55,6 +57,13 @@ def _tick() -> None:
 
 @app.get("/whoami")
 async def whoami():
+    return {"pid": os.getpid()}
+
+
+@app.get("/block")
+async def block():
+    Path(os.environ["PYWRY_CHAOS_BLOCKED"]).write_text(str(os.getpid()), encoding="ascii")  # noqa: ASYNC240
+    time.sleep(120)  # noqa: ASYNC251 - on purpose: the loop never runs again
     return {"pid": os.getpid()}
 
 

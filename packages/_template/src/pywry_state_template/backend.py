@@ -193,18 +193,23 @@ class _Events(base.EventBus):
         return mailbox
 
     async def _append(
-        self, widget_id: str, message: dict[str, Any], maxlen: int, ttl: float
+        self, widget_id: str, message: dict[str, Any], maxlen: int, ttl: float, key: str | None
     ) -> int:
-        async with self.store.lock:  # next seq + insert + trim must be one atomic step
+        # Key lookup + next seq + insert + trim must be one atomic step.
+        async with self.store.lock:
             seq, entries = self.store.read("logs", widget_id) or (0, [])
+            for logged_seq, _, logged_key in entries:
+                if key is not None and logged_key == key:
+                    return int(logged_seq)  # a retried append: already logged
             seq += 1
-            entries = [*entries, (seq, json.dumps({**message, "seq": seq}))][-maxlen:]
+            entry = (seq, json.dumps({**message, "seq": seq}), key)
+            entries = [*entries, entry][-maxlen:]
             self.store.write("logs", widget_id, (seq, entries), ttl)
             return int(seq)
 
     async def _since(self, widget_id: str, after_seq: int) -> list[str]:
         _, entries = self.store.read("logs", widget_id) or (0, [])
-        return [text for seq, text in entries if seq > after_seq]
+        return [text for seq, text, _ in entries if seq > after_seq]
 
     async def _last_seq(self, widget_id: str) -> int:
         seq, _ = self.store.read("logs", widget_id) or (0, [])

@@ -36,6 +36,7 @@ from pywry_server.authenticate import SessionCookieMiddleware
 from pywry_server.data import serve_widget_data
 from pywry_server.edge import Edge
 from pywry_server.files import FILES_PATH
+from pywry_server.hard_stop import HardStop
 from pywry_server.headers import SecurityHeaders
 from pywry_server.health import add_health_routes
 from pywry_server.limits import SocketLimit, quiet_client_tracebacks
@@ -86,30 +87,40 @@ def create_app(
             async def sweep(sockets: SocketRegistry) -> None:
                 await close_expired_sockets(backend, sockets)
 
-        async with asyncio.TaskGroup() as group:
-            worker = Worker.compose(
-                settings,
-                timed_backend(backend, metrics),
-                runtime,
-                worker_id or get_worker_id(),
-                group,
-                sweep_sessions=sweep,
-                metrics=metrics,
-            )
-            if metrics.enabled:
-                runtime.callback_observer = metrics.observe_callback
-            app.state.pywry = worker
-            try:
-                await _open(worker)
-                yield
-            finally:
+        hard_stop: HardStop | None = None
+        try:
+            async with asyncio.TaskGroup() as group:
+                worker = Worker.compose(
+                    settings,
+                    timed_backend(backend, metrics),
+                    runtime,
+                    worker_id or get_worker_id(),
+                    group,
+                    sweep_sessions=sweep,
+                    metrics=metrics,
+                )
+                # Shutdown ends the process if it outlasts the grace (hard_stop.py).
+                loop = asyncio.get_running_loop()
+                hard_stop = HardStop(worker.worker_id, worker.shutdown_grace, loop)
+                hard_stop.listen()
+                if metrics.enabled:
+                    runtime.callback_observer = metrics.observe_callback
+                app.state.pywry = worker
                 try:
-                    await worker.stop()
+                    await _open(worker)
+                    yield
                 finally:
-                    runtime.callback_observer = None
-                    if metrics.enabled:
-                        forget_worker()
-                    await backend.aclose()
+                    hard_stop.arm()
+                    try:
+                        await worker.stop(within=hard_stop.remaining())
+                    finally:
+                        runtime.callback_observer = None
+                        if metrics.enabled:
+                            forget_worker()
+                        await backend.aclose()
+        finally:
+            if hard_stop is not None:
+                hard_stop.release()
 
     # API docs are off by default (apidocs.py); FastAPI's own would be public.
     app = FastAPI(title="PyWry", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)

@@ -9,7 +9,9 @@ has no other workers: nothing is published). ``send_to`` reaches one socket, unl
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
+import secrets
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -83,6 +85,9 @@ class Outbound:
         self._stamp = metrics.enabled  # put the publish time on deliveries (bus lag)
         #: Where widget.download() stores files (set by ``Worker.compose``).
         self.files: FileSink
+        #: Idempotency keys of appends: unique to this process, one per emit.
+        self._key_prefix = secrets.token_hex(6)
+        self._key_numbers = itertools.count(1)
 
     def stop_retrying(self, at: float) -> None:
         """Shutdown: emits waiting for the backend give up at loop time ``at``.
@@ -147,8 +152,11 @@ class Outbound:
         """Append ``message`` to ``log_id``; ``announce`` publishes it for the other workers
         in the same round trip where the backend can (:class:`~pywry.state.base.Announce`).
 
-        ``None``: dropped at shutdown, the backend unreachable (counted).
+        Every try carries the same key, so an append that reached the backend just as it
+        went away is not logged twice. ``None``: dropped at shutdown, the backend
+        unreachable (counted).
         """
+        key = f"{self._key_prefix}-{next(self._key_numbers)}"
         give_up = self.loop.time() + self._log_ttl
         for delay in backoff(0.1, 2.0):
             if self._backend_gone:
@@ -156,7 +164,12 @@ class Outbound:
                 return None
             try:
                 return await self._backend.events.append(
-                    log_id, message, maxlen=self._maxlen, ttl=self._log_ttl, announce=announce
+                    log_id,
+                    message,
+                    maxlen=self._maxlen,
+                    ttl=self._log_ttl,
+                    announce=announce,
+                    key=key,
                 )
             except BackendUnavailableError:
                 stop_at = self._give_up_at

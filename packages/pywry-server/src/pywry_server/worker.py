@@ -212,17 +212,23 @@ class Worker:
                 logger.info("Heartbeat of worker %s sent again", self.worker_id)
             failing = False
 
-    async def stop(self) -> None:
+    @property
+    def shutdown_grace(self) -> float:
+        """``TIMEOUT_GRACEFUL_SHUTDOWN`` seconds, 5 when unset."""
+        grace = self.settings.server.timeout_graceful_shutdown
+        return _SHUTDOWN_GRACE if grace is None else float(grace)
+
+    async def stop(self, within: float | None = None) -> None:
         """Close sockets, let running callbacks finish, hand their emits (and every
         queued one) to the backend, leave the bus, drop the heartbeat.
 
-        All of it within ``TIMEOUT_GRACEFUL_SHUTDOWN`` seconds (5 when unset): a callback
-        still running then is cancelled; an emit still waiting for an unreachable
-        backend is dropped, and how many were is one warning.
+        All of it within ``within`` seconds (what is left of the grace since SIGTERM;
+        :attr:`shutdown_grace` when not given): a callback still running then is
+        cancelled; an emit still waiting for an unreachable backend is dropped, and
+        how many were is one warning.
         """
-        grace = self.settings.server.timeout_graceful_shutdown
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + (_SHUTDOWN_GRACE if grace is None else grace)
+        deadline = loop.time() + (self.shutdown_grace if within is None else within)
         self.outbound.stop_retrying(deadline)
         for connection in self.sockets.all():
             connection.close(CloseCode.GOING_AWAY, "server shutting down")

@@ -147,7 +147,9 @@ class RedisSubscription(Subscription):
 
 class RedisEvents(Role, EventBus):
     """Pub/sub on ``{prefix}:bus:{channel}``; replay logs ``{prefix}:log:{widget_id}``
-    (zset scored by seq) with their counters ``{prefix}:seq:{widget_id}``; claims
+    (zset scored by seq) with their counters ``{prefix}:seq:{widget_id}`` and append
+    keys ``{prefix}:appended:{widget_id}`` (zset of idempotency keys scored by seq, kept
+    as long as their entries); claims
     ``{prefix}:claim:{key}`` (``SET NX PX``).
     """
 
@@ -169,8 +171,10 @@ class RedisEvents(Role, EventBus):
         for subscription in list(self.subscriptions):
             await subscription.aclose()
 
-    async def _append(self, widget_id: str, message: Message, maxlen: int, ttl: float) -> int:
-        return await self._run_append(widget_id, message, [maxlen, ttl_ms(ttl)])
+    async def _append(
+        self, widget_id: str, message: Message, maxlen: int, ttl: float, key: str | None
+    ) -> int:
+        return await self._run_append(widget_id, message, [maxlen, ttl_ms(ttl), key or ""])
 
     async def _append_announced(
         self,
@@ -178,19 +182,22 @@ class RedisEvents(Role, EventBus):
         message: Message,
         maxlen: int,
         ttl: float,
+        key: str | None,
         channel: str,
         before: str,
         after: str,
     ) -> int:
         """Append and publish in one script: one round trip, and never one without the other."""
         bus = self.link.keys.bus(channel)
-        return await self._run_append(widget_id, message, [maxlen, ttl_ms(ttl), bus, before, after])
+        args = [maxlen, ttl_ms(ttl), key or "", bus, before, after]
+        return await self._run_append(widget_id, message, args)
 
     async def _run_append(self, widget_id: str, message: Message, args: list[Any]) -> int:
         body = {key: value for key, value in message.items() if key != "seq"}
         text = json.dumps(body, separators=(",", ":"))
-        keys = [self.link.keys.seq(widget_id), self.link.keys.log(widget_id)]
-        seq = await self.link.scripts["append"](keys=keys, args=[text, *args])
+        keys = self.link.keys
+        names = [keys.seq(widget_id), keys.log(widget_id), keys.appended(widget_id)]
+        seq = await self.link.scripts["append"](keys=names, args=[text, *args])
         return int(seq)
 
     async def _since(self, widget_id: str, after_seq: int) -> list[str]:

@@ -106,6 +106,9 @@ class Keys:
     def seq(self, widget_id: str) -> str:
         return f"{self.prefix}:seq:{widget_id}"
 
+    def appended(self, widget_id: str) -> str:
+        return f"{self.prefix}:appended:{widget_id}"
+
     def claim(self, key: str) -> str:
         return f"{self.prefix}:claim:{key}"
 

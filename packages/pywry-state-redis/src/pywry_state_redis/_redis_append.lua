@@ -1,18 +1,38 @@
 -- Append to a widget's replay log under the next sequence number, and optionally
 -- publish the stored entry in the same call.
--- KEYS: seq counter, log zset (score = seq).
--- ARGV: message JSON object, maxlen, ttl ms[, bus channel, text before, text after]:
--- with a channel, ARGV[5] .. entry .. ARGV[6] is published on it.
+-- KEYS: seq counter, log zset (score = seq), append keys zset (member = key, score = seq).
+-- ARGV: message JSON object, maxlen, ttl ms, idempotency key ('' for none)
+-- [, bus channel, text before, text after]: with a channel, ARGV[6] .. entry .. ARGV[7]
+-- is published on it.
+-- An append whose key is still logged returns that entry's seq, storing and
+-- publishing nothing: the first call stored and published both, atomically.
+local key = ARGV[4]
+if key ~= '' then
+  local known = redis.call('ZSCORE', KEYS[3], key)
+  if known and redis.call('EXISTS', KEYS[2]) == 1 then
+    return tonumber(known)
+  end
+end
 local seq = redis.call('INCR', KEYS[1])
 local text = ARGV[1]
 local sep = ','
 if text == '{}' then sep = '' end
 local entry = string.sub(text, 1, -2) .. sep .. '"seq":' .. string.format('%d', seq) .. '}'
+local maxlen = tonumber(ARGV[2])
 redis.call('ZADD', KEYS[2], seq, entry)
-redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -(tonumber(ARGV[2]) + 1))
+redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -(maxlen + 1))
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 redis.call('PEXPIRE', KEYS[2], ARGV[3])
-if ARGV[4] then
-  redis.call('PUBLISH', ARGV[4], ARGV[5] .. entry .. ARGV[6])
+if key ~= '' then
+  redis.call('ZADD', KEYS[3], seq, key)
+  redis.call('PEXPIRE', KEYS[3], ARGV[3])
+end
+if redis.call('EXISTS', KEYS[3]) == 1 then
+  -- A key lives as long as its entry: drop those of entries trimmed from the log.
+  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', seq - maxlen)
+  redis.call('PEXPIRE', KEYS[3], ARGV[3])
+end
+if ARGV[5] then
+  redis.call('PUBLISH', ARGV[5], ARGV[6] .. entry .. ARGV[7])
 end
 return seq

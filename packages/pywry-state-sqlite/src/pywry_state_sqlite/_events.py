@@ -124,15 +124,21 @@ class SQLiteEvents(EventBus):
         self._wake.set()
         return sub
 
-    async def _append(self, widget_id: str, message: Message, maxlen: int, ttl: float) -> int:
+    async def _append(
+        self, widget_id: str, message: Message, maxlen: int, ttl: float, key: str | None
+    ) -> int:
         def work(tx: Tx) -> int:
             row = tx.one("replay_head", id=widget_id)
             if row is None:  # no log, or an expired one whose entries must not come back
                 tx.write("replay_reset", id=widget_id)
+            elif key is not None:
+                known = tx.one("replay_seq_of_key", id=widget_id, key=key)
+                if known is not None:
+                    return int(known[0])  # a retried append: logged already
             seq = 1 if row is None else int(row[0]) + 1
             payload = json.dumps({**message, "seq": seq}, separators=(",", ":"))
             tx.write("replay_head_put", id=widget_id, seq=seq, ttl=ttl)
-            tx.write("replay_entry_put", id=widget_id, seq=seq, payload=payload)
+            tx.write("replay_entry_put", id=widget_id, seq=seq, payload=payload, key=key)
             tx.write("replay_trim", id=widget_id, seq=seq, maxlen=maxlen)
             return seq
 

@@ -137,12 +137,18 @@ class _Events(state.EventBus):
         return _Inbox(self.hub, channels)
 
     async def _append(
-        self, widget_id: str, message: dict[str, Any], maxlen: int, ttl: float
+        self, widget_id: str, message: dict[str, Any], maxlen: int, ttl: float, key: str | None
     ) -> int:
-        log = self.space.read(f"log:{widget_id}") or {"seq": 0, "entries": []}
+        log = self.space.read(f"log:{widget_id}") or {"seq": 0, "entries": [], "keys": {}}
+        if key is not None and key in log["keys"]:
+            return int(log["keys"][key])
         seq = log["seq"] + 1
         entries = [*log["entries"], {**message, "seq": seq}][-maxlen:]
-        self.space.put(f"log:{widget_id}", {"seq": seq, "entries": entries}, ttl)
+        oldest = entries[0]["seq"]
+        keys = {k: s for k, s in log["keys"].items() if s >= oldest}
+        if key is not None:
+            keys[key] = seq
+        self.space.put(f"log:{widget_id}", {"seq": seq, "entries": entries, "keys": keys}, ttl)
         return int(seq)
 
     async def _since(self, widget_id: str, after_seq: int) -> list[str]:

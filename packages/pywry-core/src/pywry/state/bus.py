@@ -63,6 +63,7 @@ class EventBus(ABC):
         maxlen: int,
         ttl: float,
         announce: Announce | None = None,
+        key: str | None = None,
     ) -> int:
         """Append to ``widget_id``'s replay log and return its sequence number.
 
@@ -74,17 +75,25 @@ class EventBus(ABC):
         in the same round trip where the backend can. A publish that fails after the
         entry was stored does not raise: the entry is logged, and readers catch up
         from the log.
+
+        With ``key`` (an idempotency key, one per logical append), an append whose key
+        is already in the log returns that entry's seq and stores and publishes
+        nothing: so a caller may retry an append whose answer it never got (the
+        backend went away mid-call) without logging the message twice. A key is
+        remembered as long as its entry is in the log (``maxlen`` and ``ttl``).
         """
         check_id("widget_id", widget_id)
         check_ttl(ttl)
         if maxlen < 1:
             raise ValueError(f"maxlen must be at least 1, got {maxlen!r}")
+        if key is not None:
+            check_id("key", key)
         if announce is None:
-            return await self._append(widget_id, message, maxlen, ttl)
+            return await self._append(widget_id, message, maxlen, ttl, key)
         check_id("channel", announce.channel)
         before, after = announce.around_entry()
         return await self._append_announced(
-            widget_id, message, maxlen, ttl, announce.channel, before, after
+            widget_id, message, maxlen, ttl, key, announce.channel, before, after
         )
 
     async def since(self, widget_id: str, after_seq: int) -> list[Message]:
@@ -108,8 +117,14 @@ class EventBus(ABC):
     async def _subscribe(self, channels: list[str]) -> Subscription: ...
 
     @abstractmethod
-    async def _append(self, widget_id: str, message: Message, maxlen: int, ttl: float) -> int:
-        """Assign the next seq atomically, store ``{**message, "seq": seq}`` as JSON."""
+    async def _append(
+        self, widget_id: str, message: Message, maxlen: int, ttl: float, key: str | None
+    ) -> int:
+        """Assign the next seq atomically, store ``{**message, "seq": seq}`` as JSON.
+
+        With ``key``: first, in the same atomic step, return the seq of the entry
+        still logged under ``key`` if there is one (and store nothing).
+        """
 
     async def _append_announced(
         self,
@@ -117,6 +132,7 @@ class EventBus(ABC):
         message: Message,
         maxlen: int,
         ttl: float,
+        key: str | None,
         channel: str,
         before: str,
         after: str,
@@ -124,8 +140,10 @@ class EventBus(ABC):
         """:meth:`_append`, then publish ``before + entry + after`` on ``channel``.
 
         A backend that can do both in one round trip overrides this (Redis: one script).
+        An append found by its key publishes again: the first call may have stored the
+        entry and failed before its publish.
         """
-        seq = await self._append(widget_id, message, maxlen, ttl)
+        seq = await self._append(widget_id, message, maxlen, ttl, key)
         entry = json.dumps({**message, "seq": seq}, separators=(",", ":"))
         try:
             await self._publish(channel, before + entry + after)

@@ -147,6 +147,9 @@ class _Log:
     seq: int = 0
     entries: deque[tuple[int, str]] = field(default_factory=deque)
     expires: float = 0.0
+    #: Idempotency keys of logged entries and their seqs, oldest first; bounded like
+    #: ``entries`` (a key goes with its entry).
+    keys: dict[str, int] = field(default_factory=dict)
 
 
 class _Events(EventBus):
@@ -188,14 +191,23 @@ class _Events(EventBus):
                 del self._logs[widget_id]
         self._logs_sweep_at = max(_MIN_SWEEP, 2 * len(self._logs))
 
-    async def _append(self, widget_id: str, message: Message, maxlen: int, ttl: float) -> int:
+    async def _append(
+        self, widget_id: str, message: Message, maxlen: int, ttl: float, key: str | None
+    ) -> int:
         if len(self._logs) >= self._logs_sweep_at:
             self._sweep_logs()
         log = self._log(widget_id) or self._logs.setdefault(widget_id, _Log())
+        if key is not None and key in log.keys:
+            return log.keys[key]
         log.seq += 1
         log.entries.append((log.seq, json.dumps({**message, "seq": log.seq})))
+        if key is not None:
+            log.keys[key] = log.seq
         while len(log.entries) > maxlen:
             log.entries.popleft()
+        oldest = log.entries[0][0]
+        while log.keys and next(iter(log.keys.values())) < oldest:
+            del log.keys[next(iter(log.keys))]
         log.expires = time.monotonic() + ttl
         return log.seq
 

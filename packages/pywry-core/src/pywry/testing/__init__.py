@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from pywry.testing._fixtures import BackendFactory, BackendFixtures, MakeBackend, RunInSubprocess
 from pywry.testing._support import LONG_TTL, SHORT_TTL, eventually, requires, uid
+from pywry.testing.append_keys import AppendKeyTests
 from pywry.testing.blobs import BlobStoreTests
 from pywry.testing.connections import ConnectionRouterTests
 from pywry.testing.events import EventBusTests
@@ -46,6 +47,7 @@ from pywry.testing.workers import WorkerRegistryTests
 __all__ = [
     "LONG_TTL",
     "SHORT_TTL",
+    "AppendKeyTests",
     "BackendConformance",
     "BackendFactory",
     "BackendFixtures",
@@ -75,6 +77,7 @@ class BackendConformance(
     WorkerRegistryTests,
     EventBusTests,
     ReplayLogTests,
+    AppendKeyTests,
     ClaimTests,
     BlobStoreTests,
     LifecycleTests,

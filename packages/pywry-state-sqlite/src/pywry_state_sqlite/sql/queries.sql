@@ -117,7 +117,11 @@ ON CONFLICT (widget_id) DO UPDATE SET
     expires_at = excluded.expires_at;
 
 -- name: replay_entry_put
-INSERT INTO replay_entries (widget_id, seq, payload) VALUES (:id, :seq, :payload);
+INSERT INTO replay_entries (widget_id, seq, payload, append_key)
+VALUES (:id, :seq, :payload, :key);
+
+-- name: replay_seq_of_key
+SELECT seq FROM replay_entries WHERE widget_id = :id AND append_key = :key;
 
 -- name: replay_trim
 DELETE FROM replay_entries WHERE widget_id = :id AND seq <= :seq - :maxlen;
