@@ -187,10 +187,14 @@ async def connect(url: str) -> WebSocket:
         raise ValueError(f"expected ws://host:port/path, got {url!r}")
     path = parts.path + (f"?{parts.query}" if parts.query else "")
     loop = asyncio.get_running_loop()
-    _, protocol = await loop.create_connection(
+    transport, protocol = await loop.create_connection(
         lambda: WebSocket(parts.netloc, path), parts.hostname, parts.port
     )
-    await asyncio.wait_for(protocol._handshake, 10)
+    try:
+        await asyncio.wait_for(protocol._handshake, 10)
+    except BaseException:  # refused (a 503 while the backend is away), timed out, cancelled
+        transport.close()  # not left for the garbage collector to find open
+        raise
     return protocol
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from pywry.config import load_settings
@@ -60,3 +62,27 @@ def test_a_token_is_required_when_set(add_widget, make_client) -> None:
     assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 403
     good = client.get("/metrics", headers={"Authorization": f"Bearer {'t' * 20}"})
     assert good.status_code == 200 and "pywry_websockets_open" in good.text
+
+
+def test_a_killed_workers_open_sockets_leave_before_its_supervisor_reaps_it(tmp_path) -> None:
+    import subprocess
+    import time
+
+    from pywry_server._metrics_dir import sweep_dead_workers
+
+    worker = subprocess.Popen(["sleep", "60"])  # stands in for a worker process
+    alive = subprocess.Popen(["sleep", "60"])
+    try:
+        for pid in (worker.pid, alive.pid):
+            (tmp_path / f"gauge_livesum_{pid}.db").write_bytes(b"")
+        worker.kill()  # SIGKILL; not reaped yet: a zombie, as under a busy supervisor
+        deadline = time.monotonic() + 10
+        while Path(f"/proc/{worker.pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z":
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        sweep_dead_workers(str(tmp_path))
+        assert sorted(p.name for p in tmp_path.iterdir()) == [f"gauge_livesum_{alive.pid}.db"]
+    finally:
+        for process in (worker, alive):
+            process.kill()
+            process.wait()

@@ -45,13 +45,19 @@ def shared_metrics_dir(enabled: bool) -> Iterator[Path | None]:
 
 
 def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs: a killed worker its supervisor has not reaped yet (a zombie,
+    which ``kill(pid, 0)`` still reaches) is dead too."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:  # someone else's process: alive
         return True
-    return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:  # no /proc (not Linux), or it went meanwhile
+        return True
+    return stat.rpartition(")")[2].split()[0] != "Z"  # the state follows the name
 
 
 def sweep_dead_workers(path: str) -> None:
