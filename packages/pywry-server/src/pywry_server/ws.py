@@ -76,15 +76,15 @@ class _Page:
     """What one socket serves: one widget, or the widgets of a composed page (each its
     own :class:`Connection`, with its own queue and writer, on the shared socket)."""
 
-    connections: dict[str, Connection]
+    connections: dict[str, Connection]  # at least one
     composed: bool
     #: Widgets of the page that are gone (their notice is sent after ``welcome``).
-    gone: dict[str, str] = field(default_factory=dict)
+    gone: dict[str, str]
+    #: The one that speaks for the page: welcome, pong, the viewer's own stream.
+    primary: Connection = field(init=False)
 
-    @property
-    def primary(self) -> Connection:
-        """The one that speaks for the page: welcome, pong, the viewer's own stream."""
-        return next(iter(self.connections.values()))
+    def __post_init__(self) -> None:
+        self.primary = next(iter(self.connections.values()))
 
     def target(self, frame: Event) -> Connection | ProtocolError:
         if not self.composed:
@@ -147,17 +147,18 @@ async def _open(websocket: WebSocket, labels: list[str], *, composed: bool) -> N
     if not _CLIENT_ID.match(client_id):
         client_id = Connection.new_client_id()
     rate = EventRate(server.event_rate, server.event_burst)  # one budget for the socket
-    page = _Page({}, composed)
+    connections: dict[str, Connection] = {}
+    gone: dict[str, str] = {}
     for label, access, reason in admitted:
         if composed and reason is not None:
-            page.gone[label] = reason  # the others are served; this one is told it is gone
+            gone[label] = reason  # the others are served; this one is told it is gone
             continue
         connection = Connection(
             websocket,
             label,
             client_id,
             worker.backend.events,
-            connection_id=connection_id if not page.connections else secrets.token_hex(8),
+            connection_id=connection_id if not connections else secrets.token_hex(8),
             queue_size=server.socket_queue_size,
             send_timeout=server.send_timeout,
             metrics=worker.metrics,
@@ -166,14 +167,14 @@ async def _open(websocket: WebSocket, labels: list[str], *, composed: bool) -> N
         connection.session_id = session_id
         connection.access = access
         connection.event_rate = rate
-        page.connections[label] = connection
-    if not page.connections:
+        connections[label] = connection
+    if not connections:
         message = "Every widget of this page is gone"
         await _refuse(websocket, CloseCode.UNAVAILABLE, ErrorCode.UNKNOWN_WIDGET, message)
         return
     browser = session_id or anonymous_session(websocket.headers.get("cookie"))
     reason = admitted[0][2] if not composed else None
-    await _run(worker, page, reason, browser, user)
+    await _run(worker, _Page(connections, composed, gone), reason, browser, user)
 
 
 async def _admit(

@@ -15,11 +15,17 @@ kind can share a page; component ids of toolbars are looked up within their widg
 from __future__ import annotations
 
 import html
-import weakref
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
-from pywry.widgets.page import asset_tags, page_config, page_theme, script_json, widget_layout
+from pywry.widgets.page import (
+    PerVersion,
+    asset_tags,
+    page_config,
+    page_theme,
+    script_json,
+    widget_layout,
+)
 
 if TYPE_CHECKING:
     from pywry.runtime import LocalWidget, Runtime
@@ -94,24 +100,17 @@ class Part(NamedTuple):
     title: str
 
 
-#: The last part rendered for each local widget, with the version it shows.
-_parts: weakref.WeakKeyDictionary[LocalWidget, tuple[Hashable, Part]] = weakref.WeakKeyDictionary()
-
-
 def _part(record: WidgetRecord, widget_prefix: str) -> Part:
     fragment = embed_fragment(record, widget_prefix=widget_prefix)
     return Part(fragment, record.kind, page_theme(record), record.title or record.widget_id)
 
 
+_parts: PerVersion[Part] = PerVersion(_part)
+
+
 def local_part(widget: LocalWidget, *, widget_prefix: str) -> Part:
     """The part of a widget of this process, rendered once per version of it."""
-    key = (widget.page_version, widget_prefix)
-    entry = _parts.get(widget)
-    if entry is not None and entry[0] == key:
-        return entry[1]
-    part = _part(widget.to_record(), widget_prefix)
-    _parts[widget] = (key, part)
-    return part
+    return _parts.get(widget, widget_prefix)
 
 
 async def page_parts(runtime: Runtime, labels: Sequence[str], *, widget_prefix: str) -> list[Part]:

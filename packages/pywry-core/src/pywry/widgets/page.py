@@ -30,8 +30,8 @@ import functools
 import html
 import json
 import weakref
-from collections.abc import Hashable
-from typing import TYPE_CHECKING, Any, NamedTuple
+from collections.abc import Callable, Hashable
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pywry.assets import get_asset
 from pywry.state.records import WidgetRecord
@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from pywry.runtime import LocalWidget, Runtime
 
 __all__ = [
+    "PerVersion",
     "asset_tags",
     "local_page",
     "local_page_bytes",
@@ -167,33 +168,43 @@ def render_page(record: WidgetRecord, *, widget_prefix: str = "/widget") -> str:
     )
 
 
-#: The last page rendered for each local widget, with the version it shows.
-class _Rendered(NamedTuple):
-    key: Hashable
-    text: str
-    data: bytes  # ``text`` as UTF-8: what the server's edge sends as it is
+T = TypeVar("T")
 
 
-_rendered: weakref.WeakKeyDictionary[LocalWidget, _Rendered] = weakref.WeakKeyDictionary()
+class PerVersion(Generic[T]):
+    """What is made from a widget of this process, made again only when its version
+    (``page_version``) or the widget prefix changes; the last one is kept per widget."""
+
+    def __init__(self, make: Callable[[WidgetRecord, str], T]) -> None:
+        self._make = make
+        self._made: weakref.WeakKeyDictionary[LocalWidget, tuple[Hashable, T]] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def get(self, widget: LocalWidget, widget_prefix: str) -> T:
+        key = (widget.page_version, widget_prefix)
+        entry = self._made.get(widget)
+        if entry is None or entry[0] != key:
+            entry = self._made[widget] = (key, self._make(widget.to_record(), widget_prefix))
+        return entry[1]
 
 
-def _local(widget: LocalWidget, widget_prefix: str) -> _Rendered:
-    key = (widget.page_version, widget_prefix)
-    entry = _rendered.get(widget)
-    if entry is None or entry.key != key:
-        page = render_page(widget.to_record(), widget_prefix=widget_prefix)
-        entry = _rendered[widget] = _Rendered(key, page, page.encode())
-    return entry
+def _render(record: WidgetRecord, widget_prefix: str) -> tuple[str, bytes]:
+    page = render_page(record, widget_prefix=widget_prefix)
+    return page, page.encode()  # the bytes: what the server's edge sends as they are
+
+
+_pages: PerVersion[tuple[str, bytes]] = PerVersion(_render)
 
 
 def local_page(widget: LocalWidget, *, widget_prefix: str) -> str:
     """The page of a widget of this process, rendered once per version of it."""
-    return _local(widget, widget_prefix).text
+    return _pages.get(widget, widget_prefix)[0]
 
 
 def local_page_bytes(widget: LocalWidget, *, widget_prefix: str) -> bytes:
     """:func:`local_page` encoded, once per version too."""
-    return _local(widget, widget_prefix).data
+    return _pages.get(widget, widget_prefix)[1]
 
 
 async def widget_page(runtime: Runtime, label: str, *, widget_prefix: str) -> str:
