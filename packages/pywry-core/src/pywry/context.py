@@ -17,7 +17,7 @@ import json
 import threading
 from collections.abc import Callable, Iterator, MutableMapping
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from dataclasses import dataclass
 from typing import Any
 
@@ -213,14 +213,26 @@ def current_context() -> EventContext | None:
     return _current.get()
 
 
-@contextmanager
-def viewer_scope(context: EventContext | None) -> Iterator[EventContext | None]:
-    """Run the block as if answering ``context``'s viewer (``None``: everyone)."""
-    token = _current.set(context)
-    try:
-        yield context
-    finally:
-        _current.reset(token)
+class viewer_scope:  # lower case: used like the function it replaced
+    """Run the block as if answering ``context``'s viewer (``None``: everyone).
+
+    A class rather than a ``@contextmanager`` generator: every event enters one.
+    """
+
+    __slots__ = ("_context", "_token")
+
+    def __init__(self, context: EventContext | None) -> None:
+        self._context = context
+        self._token: Token[EventContext | None] | None = None
+
+    def __enter__(self) -> EventContext | None:
+        self._token = _current.set(self._context)
+        return self._context
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._token is not None:
+            _current.reset(self._token)
+            self._token = None
 
 
 @contextmanager

@@ -6,7 +6,10 @@ socket's own writer task (:meth:`Connection.run_writer`) sends them. A socket th
 falls behind - its queue is full, or one send does not finish within
 ``send_timeout`` seconds - is closed with :attr:`~pywry_server.codes.CloseCode.TOO_SLOW`;
 the page reconnects and catches up by replay. So one slow or stalled page never
-delays another.
+delays another. Under PyWry's own WebSocket protocol (``ws_protocol.py``) a frame for an
+open socket with nothing queued and room in its send buffer is written at once, without
+waking the writer: the writer handles what has to wait (a backlog, the replay, a hole
+to fill from the log, a full send buffer).
 
 Logged server-to-browser events arrive on *streams*: the widget's (frames carry
 ``seq``) and, once the page has a viewer, the viewer's own (``vseq``). Each stream is
@@ -25,6 +28,7 @@ import asyncio
 import logging
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Protocol
@@ -36,6 +40,7 @@ from pywry_server.codes import CloseCode
 from pywry_server.limits import EventRate
 from pywry_server.mailbox import Envelope, Mailbox, MailboxFull
 from pywry_server.metrics import NO_METRICS, Metrics
+from pywry_server.ws_protocol import SEND_NOW
 
 if TYPE_CHECKING:
     from pywry_server.grants import SocketAccess
@@ -161,6 +166,11 @@ class Connection:
         self._closing: tuple[int, str] | None = None
         self._sending_since: float | None = None
         self._writer: asyncio.Task[Any] | None = None
+        #: Whether the writer is busy with an item (later frames wait behind it).
+        self._writing = False
+        extensions = getattr(websocket, "scope", {}).get("extensions") or {}
+        #: Writes a frame at once when the socket has room (``ws_protocol.py``).
+        self._send_now: Callable[[str], bool] | None = extensions.get(SEND_NOW)
         self._streams: dict[str, _Stream] = {"seq": _Stream(label, "seq")}
         self._metrics = metrics
         self._frames_sent = metrics.frames_sent
@@ -189,12 +199,37 @@ class Connection:
         envelope = message if isinstance(message, Envelope) else Envelope(message)
         if self.on_page and envelope.message.get("type") == "event":
             envelope = self._labelled(envelope)
+        if self._now_or_never(envelope):
+            return True
         return self._put(_Frame(envelope))
 
     def deliver(self, message: Message | Envelope, stream: str = "seq") -> None:
         """A live logged event of ``stream`` (held until the replay is done)."""
         envelope = message if isinstance(message, Envelope) else Envelope(message)
+        found = self._streams.get(stream)
+        if (
+            found is not None
+            and envelope.number == found.last_sent + 1  # the next one: nothing to fill
+            and self._now_or_never(self._outgoing(found, envelope))
+        ):
+            found.last_sent = envelope.number
+            return
         self._put(_Live(stream, envelope))
+
+    def _now_or_never(self, envelope: Envelope) -> bool:
+        """Write ``envelope`` at once if nothing waits before it and the socket has
+        room; ``False``: queue it."""
+        send_now = self._send_now
+        if (
+            send_now is None
+            or self._writing
+            or self._queue
+            or self.state is not ConnectionState.OPEN
+            or not send_now(envelope.text)
+        ):
+            return False
+        self._frames_sent.inc()
+        return True
 
     def sync(self, newest: int, stream: str = "seq") -> None:
         """Catch up with ``stream``'s log whose newest number is ``newest`` (upkeep)."""
@@ -265,10 +300,13 @@ class Connection:
                 if isinstance(item, _Close):
                     self._closing = self._closing or (item.code, item.reason)
                     break
+                self._writing = True
                 try:
                     await self._handle(item)
                 except BackendError as exc:  # a log read failed: upkeep's sync fills it later
                     logger.warning("Catching up socket %s failed: %s", self.connection_id, exc)
+                finally:
+                    self._writing = False
         finally:
             self.state = ConnectionState.CLOSED
             if self._closing is not None:
@@ -359,10 +397,14 @@ class Connection:
         number = envelope.number
         if number and number <= stream.last_sent:
             return
+        if await self._write(self._outgoing(stream, envelope)) and number:
+            stream.last_sent = number  # a closed socket never took it: replayed on reconnect
+
+    def _outgoing(self, stream: _Stream, envelope: Envelope) -> Envelope:
+        """``envelope`` as ``stream`` sends it (numbered by its key, labelled on a page)."""
         if self.on_page and stream.key == "seq":
             envelope = self._labelled(envelope)
-        if await self._write(envelope.on_stream(stream.key)) and number:
-            stream.last_sent = number  # a closed socket never took it: replayed on reconnect
+        return envelope.on_stream(stream.key)
 
     async def _write(self, envelope: Envelope) -> bool:
         if self.state is ConnectionState.CLOSED:
@@ -370,6 +412,10 @@ class Connection:
         if not self._connected():
             self.state = ConnectionState.CLOSED
             return False
+        send_now = self._send_now
+        if send_now is not None and send_now(envelope.text):
+            self._frames_sent.inc()
+            return True
         self._sending_since = time.monotonic()  # watched by check_stalled()
         try:
             await self.websocket.send_text(envelope.text)

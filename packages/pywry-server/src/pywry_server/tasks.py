@@ -13,10 +13,13 @@ logger = logging.getLogger("pywry.server.tasks")
 
 
 class TaskSet:
-    """Tasks started in the app's :class:`asyncio.TaskGroup`, tracked for shutdown.
+    """A worker's tasks, tracked for shutdown.
 
     ``spawn`` starts short work (a callback run) that shutdown lets finish within a
-    grace period; ``service`` starts a loop that runs until shutdown cancels it.
+    grace period: a plain task with one done-callback (every event starts one, and the
+    task group's bookkeeping would double its cost). ``service`` starts a loop in the
+    app's :class:`asyncio.TaskGroup` that runs until shutdown cancels it. A failure
+    of either is logged, never allowed to tear the worker down.
     """
 
     def __init__(self, group: asyncio.TaskGroup) -> None:
@@ -25,10 +28,15 @@ class TaskSet:
         self._services: list[asyncio.Task[Any]] = []
 
     def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
-        task = self._group.create_task(_logged(coro, name), name=name)
+        task = asyncio.get_running_loop().create_task(coro, name=name)
         self._work.add(task)
-        task.add_done_callback(self._work.discard)
+        task.add_done_callback(self._work_done)
         return task
+
+    def _work_done(self, task: asyncio.Task[Any]) -> None:
+        self._work.discard(task)
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            logger.error("Background task %s failed", task.get_name(), exc_info=exc)
 
     def service(self, coro: Coroutine[Any, Any, Any], name: str) -> None:
         self._services.append(self._group.create_task(_logged(coro, name), name=name))
