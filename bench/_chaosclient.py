@@ -10,7 +10,10 @@ close, a reconnect with back-off. It records what a page would have applied:
 - ``ticks``: broadcast ids applied (``chaos:tick``, one id per emit), so one applied
   twice (a spurious ``reset`` replaying old events) is seen;
 - ``replies``: per event id, how many ``chaos:reply`` carrying it were applied;
-- ``gaps``: widget events never delivered (a ``seq`` skipped on the stream);
+- ``jumps``: where the widget's stream skipped numbers (``(had, got)``). Logs number
+  from the clock (``pywry.state.numbering``): a log lost and made again starts far
+  above the old one, so a skip is a loss only within one log; :func:`missed` tells
+  the two apart from the first numbers of the logs the harness saw (``log_starts``);
 - ``resets``, ``reconnects``, the worker each event was sent to.
 
 :func:`tally` adds the callbacks that really ran (the app's own log) and classifies
@@ -25,12 +28,13 @@ import json
 import random
 import uuid
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from _wsclient import WebSocket, connect
 
-__all__ = ["ChaosPage", "Outcome", "Tally", "tally"]
+__all__ = ["ChaosPage", "Outcome", "Tally", "missed", "tally"]
 
 #: Close codes after which ``bridge.js`` stops instead of reconnecting.
 FINAL_CLOSES = {4401, 4403, 4404}
@@ -64,7 +68,8 @@ class ChaosPage:
         self.events: dict[str, Outcome] = {}
         self.unacked: dict[str, dict[str, Any]] = {}
         self.ticks: Counter[str] = Counter()
-        self.gaps = 0
+        #: ``(had, got)`` each time the widget's stream skipped numbers.
+        self.jumps: list[tuple[int, int]] = []
         self.resets = 0
         self.reconnects = 0
         self.welcomes = 0
@@ -161,7 +166,8 @@ class ChaosPage:
             if self.last_seq is not None:
                 if seq <= self.last_seq:
                     return  # seen already (replay and live overlap)
-                self.gaps += seq - self.last_seq - 1
+                if seq > self.last_seq + 1:
+                    self.jumps.append((self.last_seq, seq))
             self.last_seq = seq
         elif isinstance(vseq, int):
             if self.last_vseq is not None and vseq <= self.last_vseq:
@@ -262,19 +268,38 @@ class Tally:
         return ", ".join(f"{k}={v}" for k, v in self.counts().items()) + f", closes={closes}"
 
 
+def missed(had: int, got: int, log_starts: Iterable[int]) -> int:
+    """Entries a page that had ``had`` and then got ``got`` never got.
+
+    Within one log, the numbers in between. When a log was made again in between (its
+    first number in ``log_starts``), the old one's numbers stop and the new one's start
+    far above them: only the new log's entries before ``got`` are missing. ``had`` 0
+    is a page that opened while there was no log: it misses nothing before the log's
+    first number, if that is not known either.
+    """
+    begun = [start for start in log_starts if had < start <= got]
+    if begun:
+        return got - max(begun)
+    return 0 if had == 0 else got - had - 1
+
+
 def tally(
     pages: list[ChaosPage],
     runs: Counter[str],
     *,
     final_seq: int,
+    log_starts: Iterable[int] = (),
     killed: frozenset[int] = frozenset(),
 ) -> Tally:
     """Classify every event of ``pages``; ``runs`` counts callback runs by event id.
 
     ``final_seq`` is the widget log's newest ``seq`` at the end: what a page still lacks
-    of it is lost. An event lost or never run only on SIGKILLed workers (``killed``) is
-    counted in ``killed_window`` instead (see docs/operations.md).
+    of it is lost. ``log_starts`` are the first numbers of the widget's logs seen during
+    the run (one, or more if the log was lost and made again). An event lost or never
+    run only on SIGKILLed workers (``killed``) is counted in ``killed_window`` instead
+    (see docs/operations.md).
     """
+    starts = sorted(set(log_starts))
     out = Tally(pages=len(pages))
     for page in pages:
         out.resets += page.resets
@@ -282,8 +307,13 @@ def tally(
         out.closes.update(page.closes)
         out.received += sum(page.ticks.values())
         out.twice += sum(n - 1 for n in page.ticks.values() if n > 1)
-        tail = final_seq - page.last_seq if page.last_seq is not None else 0
-        out.lost += page.gaps + max(0, tail)
+        for had, got in page.jumps:
+            if skipped := missed(had, got, starts):
+                out.lost += skipped
+                out.details.append(f"skipped {skipped}: a page went from {had} to {got}")
+        if page.last_seq is not None and page.last_seq < final_seq:
+            out.lost += missed(page.last_seq, final_seq + 1, starts)
+            out.details.append(f"behind: a page ends at {page.last_seq}, the log at {final_seq}")
         for frame_id, outcome in page.events.items():
             out.sent += 1
             ran = runs.get(frame_id, 0)

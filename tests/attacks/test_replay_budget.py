@@ -58,8 +58,8 @@ async def _scenario(base_url: str) -> tuple[list[dict[str, Any]], list[dict[str,
     await ws.close()
     await _click(ws_url(base_url, "clicker"), 2)  # 128 KiB: under the budget
     small = await _frames_after_hello(away, seq, 2)
-    await _click(ws_url(base_url, "clicker2"), 4)  # 256 KiB more since seq + 2: over it
-    large = await _frames_after_hello(away, seq + 2, 1)
+    await _click(ws_url(base_url, "clicker2"), 4)  # 256 KiB more since those two: over it
+    large = await _frames_after_hello(away, small[-1]["seq"], 1)
     return small, large
 
 

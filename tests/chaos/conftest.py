@@ -72,6 +72,12 @@ class ChaosServer:
     def final_seq(self) -> int:
         return int(self.mw.backend_call(lambda b: b.events.last_seq(LABEL)))
 
+    def first_logged(self) -> int:
+        """The oldest ``seq`` the widget's log holds (0: no log): its first number,
+        while the log is younger than its buffer (``EVENT_BUFFER_SIZE`` entries)."""
+        entries = self.mw.backend_call(lambda b: b.events.since(LABEL, 0))
+        return int(entries[0]["seq"]) if entries else 0
+
     def kill(self, pid: int, sig: signal.Signals = signal.SIGKILL) -> None:
         if sig == signal.SIGKILL:
             self.killed.add(pid)
@@ -160,6 +166,18 @@ class Crowd:
         ]
         self.tasks: list[Future[None]] = [self._call_soon(p.run()) for p in self.pages]
         self.started = time.monotonic()
+        #: First numbers of the widget's logs (more than one if it was lost and made
+        #: again), looked at while the crowd is busy: a page's jump to a new log is
+        #: not a loss.
+        self.log_starts: set[int] = set()
+
+    def _note_log_start(self) -> None:
+        try:
+            first = self.chaos.first_logged()
+        except Exception:  # the backend is away (an outage scenario): next time
+            return
+        if first:
+            self.log_starts.add(first)
 
     def _call_soon(self, coro: Any) -> Future[Any]:
         return asyncio.run_coroutine_threadsafe(coro, self.loop)
@@ -174,6 +192,7 @@ class Crowd:
 
     def wait_open(self, timeout: float = 30.0) -> None:
         self._wait(lambda: all(p.welcomes for p in self.pages), timeout, "not every page opened")
+        self._note_log_start()
 
     def close(self) -> None:
         """Stop every page and the loop (again: a no-op)."""
@@ -188,7 +207,11 @@ class Crowd:
         self.loop.close()
 
     def busy(self, seconds: float) -> None:
-        time.sleep(seconds)
+        """Let the pages work for ``seconds``, noting the log's first number each second."""
+        until = time.monotonic() + seconds
+        while time.monotonic() < until:
+            self._note_log_start()
+            time.sleep(max(0.0, min(1.0, until - time.monotonic())))
 
     def finish(self, name: str, timeout: float = 30.0) -> Tally:
         """Quiet the app, wait until every page settled, stop them; the run's counts."""
@@ -196,6 +219,7 @@ class Crowd:
             self.loop.call_soon_threadsafe(page.stop_sending)
         (self.chaos.tmp_path / "quiet").touch()
         time.sleep(1.0)  # ticks already scheduled reach the log
+        self._note_log_start()
         final = self.chaos.final_seq()
 
         def settled() -> bool:
@@ -215,6 +239,7 @@ class Crowd:
             self.pages,
             self.chaos.runs(),
             final_seq=final,
+            log_starts=self.log_starts,
             killed=frozenset(self.chaos.killed),
         )
         seconds = round(time.monotonic() - self.started, 1)

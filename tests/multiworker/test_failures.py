@@ -40,12 +40,12 @@ def _block(page: Any, blocked: bool, *, drop: bool = False) -> None:
     )
 
 
-def _wait_logged(mw: MultiWorker, seq: int) -> None:
-    """Wait until the board's replay log holds ``seq`` events (so they are really missed)."""
+def _wait_logged(mw: MultiWorker, count: int) -> None:
+    """Wait until the board's replay log holds ``count`` events (so they are really missed)."""
     label = httpx.get(mw.base_url + "/whoami", timeout=10).json()["label"]
     deadline = time.monotonic() + 20
-    while mw.backend_call(lambda b: b.events.last_seq(label)) < seq:
-        assert time.monotonic() < deadline, f"the log never reached seq {seq}"
+    while len(mw.backend_call(lambda b: b.events.since(label, 0))) < count:
+        assert time.monotonic() < deadline, f"the log never held {count} events"
         time.sleep(0.1)
 
 

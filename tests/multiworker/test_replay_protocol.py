@@ -27,27 +27,35 @@ def test_reconnect_replays_then_reset_when_last_seq_is_ahead(multiworker) -> Non
     url = mw.base_url.replace("http", "ws") + f"/widget/{label}/ws?client=replaytest01"
     httpx.get(mw.base_url + "/emit", params={"n": 4}, timeout=10)
     deadline = time.monotonic() + 10
-    while mw.backend_call(lambda b: b.events.last_seq(label)) < 4:
+    while len(logged := mw.backend_call(lambda b: b.events.since(label, 0))) < 4:
         assert time.monotonic() < deadline, mw.server.log()
         time.sleep(0.05)
+    first = logged[0]["seq"]  # the clock when the log was made, in microseconds
+    assert [f["seq"] for f in logged] == list(range(first, first + 4))
 
     with connect(url) as ws:
-        welcome = _hello(ws, 1)  # missed seq 2, 3, 4
-        assert welcome["seq"] == 4
+        welcome = _hello(ws, first)  # missed the next three
+        assert welcome["seq"] == first + 3
         replayed = _frames(ws, 3)
-        assert [(f["seq"], f["data"]["i"]) for f in replayed] == [(2, 1), (3, 2), (4, 3)]
+        assert [(f["seq"], f["data"]["i"]) for f in replayed] == [(first + i, i) for i in (1, 2, 3)]
 
     with connect(url) as ws:
-        _hello(ws, 99)  # ahead of the log: it was reset while away
+        # a page of an earlier log of this widget (lost, made again since): its number
+        # is below the new log's, which it simply gets, no reset
+        _hello(ws, first - 5_000_000)
+        assert [f["seq"] for f in _frames(ws, 4)] == list(range(first, first + 4))
+
+    with connect(url) as ws:
+        _hello(ws, first + 99)  # ahead of the log: it numbers below the page's
         reset, *log = _frames(ws, 5)
         assert reset == {"type": "reset", "seq": 0}
-        assert [f["seq"] for f in log] == [1, 2, 3, 4]
+        assert [f["seq"] for f in log] == list(range(first, first + 4))
         httpx.get(mw.base_url + "/emit", params={"n": 1, "start": 4}, timeout=10)
         live = json.loads(ws.recv(10))
-        assert (live["seq"], live["data"]["i"]) == (5, 4)
+        assert (live["seq"], live["data"]["i"]) == (first + 4, 4)
 
     with connect(url) as ws:
         welcome = _hello(ws, None)  # a fresh page gets nothing old
-        assert welcome["seq"] == 5
+        assert welcome["seq"] == first + 4
         ws.send(json.dumps({"type": "ping"}))
         assert json.loads(ws.recv(10)) == {"type": "pong"}

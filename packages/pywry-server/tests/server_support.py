@@ -17,6 +17,18 @@ def connect(client: Any, label: str = "demo", last_seq: int | None = None, **hea
     return ws, socket, welcome
 
 
+def follow(seqs: list[int], newest: int, since: int) -> None:
+    """Assert ``seqs`` are the log's entries right after ``newest`` (a ``welcome.seq``),
+    in order, none missing. With no log (``newest`` 0) the first append makes one that
+    numbers from the clock, in microseconds no earlier than ``since`` (a
+    ``pywry.state.first_seq()`` read before)."""
+    assert seqs, "no entries"
+    first = newest + 1 if newest else seqs[0]
+    if not newest:
+        assert first >= since, f"a new log's first number {first} is not the clock {since}"
+    assert seqs == list(range(first, first + len(seqs))), (seqs, newest)
+
+
 def wait_until(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
     """Poll ``predicate`` until it holds; fail after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout

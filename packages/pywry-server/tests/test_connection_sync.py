@@ -68,16 +68,57 @@ async def test_a_stale_newest_behind_queued_events_is_not_a_reset() -> None:
     assert not [f for f in socket.sent if f["type"] == "reset"]
 
 
-async def test_a_log_that_really_restarted_is_a_reset() -> None:
+async def test_a_log_that_numbers_below_the_old_one_is_a_reset() -> None:
     log = Log([_event(n) for n in range(1, 6)])
     socket = Socket()
     connection = Connection(socket, "board", "client01", log)  # type: ignore[arg-type]
     writer = asyncio.create_task(connection.run_writer())
     connection.start_delivery({"seq": StreamStart(5)})
     await asyncio.sleep(0.05)
-    log.entries = [_event(1)]  # the backend lost the log; one new event since
+    # the log was lost and made again below the old one (the clock went backwards, or
+    # a backend numbers from 1): the fallback tells the page to count again
+    log.entries = [_event(1)]
     connection.sync(1)
     await _settle(connection, socket, 2)
     await writer
     assert socket.sent[0] == {"type": "reset", "seq": 0}
     assert socket.sent[1]["seq"] == 1
+
+
+#: A log's first number: the clock at its creation in microseconds (2026).
+CLOCK = 1_800_000_000_000_000
+
+
+async def test_a_log_made_again_from_the_clock_is_sent_without_a_reset() -> None:
+    log = Log([_event(n) for n in range(CLOCK, CLOCK + 5)])
+    socket = Socket()
+    connection = Connection(socket, "board", "client01", log)  # type: ignore[arg-type]
+    writer = asyncio.create_task(connection.run_writer())
+    connection.start_delivery({"seq": StreamStart(CLOCK + 4)})
+    await asyncio.sleep(0.05)
+    log.entries = []  # the backend lost the log: no log is not a reset
+    connection.sync(0)
+    await asyncio.sleep(0.05)
+    later = CLOCK + 30_000_000  # made again 30 s later, by the first append since
+    log.entries = [_event(n) for n in range(later, later + 3)]
+    connection.deliver(_event(later + 2))  # the bus lost the first two: filled from the log
+    connection.deliver(_event(later + 1))  # a duplicate by then
+    await _settle(connection, socket, 3)
+    await writer
+    assert [f["seq"] for f in socket.sent] == [later, later + 1, later + 2]
+    assert not [f for f in socket.sent if f["type"] == "reset"]
+
+
+async def test_upkeep_finds_a_log_made_again_from_the_clock() -> None:
+    log = Log([_event(CLOCK)])
+    socket = Socket()
+    connection = Connection(socket, "board", "client01", log)  # type: ignore[arg-type]
+    writer = asyncio.create_task(connection.run_writer())
+    connection.start_delivery({"seq": StreamStart(CLOCK)})
+    await asyncio.sleep(0.05)
+    later = CLOCK + 1_000_000
+    log.entries = [_event(later), _event(later + 1)]  # every live event lost on the bus
+    connection.sync(later + 1)
+    await _settle(connection, socket, 2)
+    await writer
+    assert [f["seq"] for f in socket.sent] == [later, later + 1]

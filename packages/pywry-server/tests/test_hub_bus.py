@@ -8,7 +8,7 @@ from typing import Any
 from pywry.config import load_settings
 from pywry.errors import BackendError
 from pywry.runtime import Runtime
-from pywry.state.base import Subscription
+from pywry.state.base import Subscription, first_seq
 from pywry.state.memory import MemoryBackend
 from pywry_server import create_app
 from pywry_server.messages import WIDGETS_CHANNEL, Closed, Deliver
@@ -74,7 +74,8 @@ def test_a_worker_skips_what_it_published_itself(
         assert socket.receive_json()["type"] == "welcome"
         worker = app.state.pywry
         own = Closed(label="demo", sender=worker.worker_id).wire()
-        event = {"type": "event", "event": "app:after", "data": 1, "seq": 1}
+        seq = first_seq()  # the first entry of a log made now
+        event = {"type": "event", "event": "app:after", "data": 1, "seq": seq}
         peer = Deliver(label="demo", message=event, sender="another-worker").wire()
         for message in (own, peer):  # the bus keeps their order
             client.portal.call(worker.backend.events.publish, WIDGETS_CHANNEL, message)

@@ -86,21 +86,40 @@ async def test_session_owner_claim_and_log_keys(
     await backend.sessions.create(SessionRecord(session_id="s1", user="ann"), ttl=HOUR)
     await backend.connections.set_owner("w", "worker-1", ttl=HOUR)
     await backend.events.claim("frame-1", ttl=60)
-    for n in range(5):
-        await backend.events.append("w", {"n": n}, maxlen=3, ttl=HOUR)
+    seqs = [await backend.events.append("w", {"n": n}, maxlen=3, ttl=HOUR) for n in range(5)]
+    first = seqs[0]
+    assert seqs == list(range(first, first + 5))
 
     assert await raw.hget(f"{prefix}:session:s1", "user") == "ann"
     assert await raw.get(f"{prefix}:owner:w") == "worker-1"
     token = await raw.get(f"{prefix}:claim:frame-1")  # the claiming call's own token
     assert isinstance(token, str) and len(token) == 16
-    assert await raw.get(f"{prefix}:seq:w") == "5"
+    assert await raw.get(f"{prefix}:seq:w") == str(first + 4)
     assert await raw.zrange(f"{prefix}:log:w", 0, -1, withscores=True) == [
-        ('{"n":2,"seq":3}', 3.0),
-        ('{"n":3,"seq":4}', 4.0),
-        ('{"n":4,"seq":5}', 5.0),
+        (f'{{"n":{n},"seq":{first + n}}}', float(first + n)) for n in (2, 3, 4)
     ]
     for key in ("session:s1", "owner:w", "claim:frame-1", "seq:w", "log:w"):
         assert await raw.pttl(f"{prefix}:{key}") > 0, key
+
+
+async def test_a_new_log_starts_at_the_redis_clock(
+    backend: RedisBackend, raw: aioredis.Redis, prefix: str
+) -> None:
+    def micros(time: tuple[int, int]) -> int:
+        return time[0] * 1_000_000 + time[1]
+
+    before = micros(await raw.time())
+    first = await backend.events.append("w", {"n": 0}, maxlen=10, ttl=HOUR)
+    assert before <= first <= micros(await raw.time())
+    assert first < 2**53  # exact in a page's JavaScript number and in Lua
+    assert await raw.get(f"{prefix}:seq:w") == str(first)
+    # Redis loses its data: the log made again numbers above everything pages have.
+    await raw.delete(f"{prefix}:seq:w", f"{prefix}:log:w", f"{prefix}:appended:w")
+    assert await backend.events.last_seq("w") == 0
+    again = await backend.events.append("w", {"n": 1}, maxlen=10, ttl=HOUR, key="k")
+    assert again > first
+    assert await backend.events.since("w", first) == [{"n": 1, "seq": again}]
+    assert await raw.zscore(f"{prefix}:appended:w", "k") == float(again)
 
 
 async def test_a_foreign_value_under_a_key_is_a_backend_error(

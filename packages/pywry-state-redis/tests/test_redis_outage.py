@@ -131,6 +131,7 @@ async def _answers(backend: RedisBackend) -> bool:
 async def test_backend_recovers_after_redis_restarts(flaky: ThrowawayRedis) -> None:
     async with RedisBackend(flaky.url, prefix="flaky", pool_size=2) as backend:
         await backend.widgets.register(WidgetRecord(widget_id="before"), ttl=HOUR)
+        old = await backend.events.append("before", {"n": 1}, maxlen=5, ttl=HOUR)
         sub = await backend.events.subscribe("news")
         received: list[tuple[str, object]] = []
 
@@ -152,7 +153,10 @@ async def test_backend_recovers_after_redis_restarts(flaky: ThrowawayRedis) -> N
         await eventually(lambda: _answers(backend), "the same backend to answer again")
         await backend.widgets.register(WidgetRecord(widget_id="after"), ttl=HOUR)
         assert await backend.widgets.active() == {"after"}
-        assert await backend.events.append("after", {"n": 1}, maxlen=5, ttl=HOUR) == 1
+        assert await backend.events.last_seq("before") == 0  # lost with the data
+        again = await backend.events.append("before", {"n": 2}, maxlen=5, ttl=HOUR)
+        assert again > old  # the log made again numbers above the lost one
+        assert await backend.events.since("before", old) == [{"n": 2, "seq": again}]
 
         # The subscription resubscribes by itself; publish until it is back.
         async def delivered() -> bool:

@@ -42,14 +42,15 @@ async def test_two_processes_write_concurrently(tmp_path: Path, db_path: Path) -
     for _, stderr in results:
         assert "locked" not in stderr
     seqs = sorted(seq for result, _ in results for seq in result["seqs"])
-    assert seqs == list(range(1, 401)), "replay seqs must be unique and gapless across processes"
+    first = seqs[0]  # the clock when the first writer created the log, in microseconds
+    assert seqs == list(range(first, first + 400)), "replay seqs must be unique and gapless"
     assert sum(result["claims"] for result, _ in results) == 200, "each claim wins exactly once"
     async with SQLiteBackend(db_path) as backend:
         active = await backend.widgets.active()
         assert {f"{name}-{i}" for name in "ab" for i in range(200)} <= active
-        assert await backend.events.last_seq("shared-log") == 400
+        assert await backend.events.last_seq("shared-log") == first + 399
         entries = await backend.events.since("shared-log", 0)
-        assert [entry["seq"] for entry in entries] == list(range(1, 401))
+        assert [entry["seq"] for entry in entries] == list(range(first, first + 400))
         for name in "ab":  # each writer's own appends are in its order
             mine = [entry["i"] for entry in entries if entry["by"] == name]
             assert mine == list(range(200))
@@ -139,7 +140,7 @@ async def test_a_database_of_the_previous_schema_gains_append_keys(
     db_path: Path, hide_sqlcipher: dict[str, str]
 ) -> None:
     async with SQLiteBackend(db_path) as backend:
-        await backend.events.append("old-log", {"n": 1}, maxlen=10, ttl=3600)
+        first = await backend.events.append("old-log", {"n": 1}, maxlen=10, ttl=3600)
     conn = sqlite3.connect(db_path)
     try:  # back to schema 2, as pywry-state-sqlite before append keys left it
         conn.execute("DROP INDEX replay_entries_by_key")
@@ -150,8 +151,8 @@ async def test_a_database_of_the_previous_schema_gains_append_keys(
         conn.close()
     async with SQLiteBackend(db_path) as backend:
         assert backend.describe()["schema_version"] == 3
-        assert await backend.events.since("old-log", 0) == [{"n": 1, "seq": 1}]
+        assert await backend.events.since("old-log", 0) == [{"n": 1, "seq": first}]
         for _ in range(2):
             seq = await backend.events.append("old-log", {"n": 2}, maxlen=10, ttl=3600, key="k")
-            assert seq == 2
-        assert await backend.events.last_seq("old-log") == 2
+            assert seq == first + 1
+        assert await backend.events.last_seq("old-log") == first + 1

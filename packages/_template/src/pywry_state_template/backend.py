@@ -197,7 +197,9 @@ class _Events(base.EventBus):
     ) -> int:
         # Key lookup + next seq + insert + trim must be one atomic step.
         async with self.store.lock:
-            seq, entries = self.store.read("logs", widget_id) or (0, [])
+            # A log that does not exist (new, expired, lost) starts at the clock in
+            # microseconds, never at 1: pages drop numbers they think they have seen.
+            seq, entries = self.store.read("logs", widget_id) or (base.first_seq() - 1, [])
             for logged_seq, _, logged_key in entries:
                 if key is not None and logged_key == key:
                     return int(logged_seq)  # a retried append: already logged

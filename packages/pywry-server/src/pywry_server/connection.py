@@ -18,8 +18,11 @@ sent strictly in order, each event once (``_Stream``):
 - live events can arrive out of order (two workers emit at once) or with holes (the
   bus lost messages during an outage); a hole is filled from the log first;
 - a number at or below the last one sent is a duplicate, unless the log's newest is
-  now below it: then the log was reset (the backend lost it, or it expired) and the
-  page is told to count again (``reset``).
+  now below it: then the log numbered below the one before (logs number from the
+  clock, :mod:`pywry.state.numbering`, so only a clock that went backwards or a backend
+  numbering from 1 does that) and the page is told to count again (``reset``). A log
+  that was lost or expired and made again numbers above: its entries are simply the
+  next ones, the hole before them filled from the log.
 """
 
 from __future__ import annotations
@@ -371,8 +374,13 @@ class Connection:
         # else: a duplicate, dropped
 
     async def _reset_since(self, stream: _Stream) -> bool:
-        """Whether the log's newest number is now below what this socket was sent."""
-        return await self._log.last_seq(stream.log_id) < stream.last_sent
+        """Whether the log's newest number is now below what this socket was sent.
+
+        No log at all (lost, expired, not made again yet) is not a reset: the next log
+        numbers from the clock, above what was sent, and is then sent as it comes.
+        """
+        newest = await self._log.last_seq(stream.log_id)
+        return 0 < newest < stream.last_sent
 
     async def _fill(self, stream: _Stream) -> None:
         for entry in await self._log.since(stream.log_id, stream.last_sent):

@@ -15,7 +15,8 @@ Every frame is one JSON object with a ``type``. Browser to server:
 - ``{"type": "ping"}``.
 
 Server to browser: ``welcome``, ``event`` (with ``seq``), ``ack``, ``error``,
-``pong``, ``reset`` (the event log restarted; count again). See ``docs/protocol.md``.
+``pong``, ``reset`` (the event log numbers below what the page has; count again).
+See ``docs/protocol.md``.
 
 Before a frame is decoded its size (``max_bytes``) and nesting
 (:data:`~pywry_server.limits.MAX_JSON_DEPTH`) are checked; an event frame then spends a
@@ -30,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pywry.events import EVENT_PATTERN, reserved_namespace
+from pywry.state.numbering import MAX_SEQ
 from pywry.widgets.composed import MAX_PAGE_WIDGETS
 
 from pywry_server.codes import ErrorCode
@@ -173,10 +175,15 @@ def parse_frame(
 
 
 def _seq(raw: dict[str, Any], key: str) -> int | None:
+    """A sequence number the page has: logs number from the clock in microseconds
+    (about 1.8e15), never above ``MAX_SEQ``, the largest integer a page holds exactly."""
     value = raw.get(key)
-    if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+    if value is not None and (
+        not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_SEQ
+    ):
         raise ProtocolError(
-            ErrorCode.BAD_MESSAGE, f"{key!r} must be a non-negative integer or null"
+            ErrorCode.BAD_MESSAGE,
+            f"{key!r} must be an integer from 0 to {MAX_SEQ} (2**53 - 1) or null",
         )
     return value
 

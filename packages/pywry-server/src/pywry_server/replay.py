@@ -23,8 +23,12 @@ async def plan_stream(
 ) -> tuple[int, StreamStart]:
     """``(newest, start)`` for a page that has ``last_seq`` of ``log_id`` (``None``: fresh).
 
-    A ``last_seq`` beyond the log's newest means the log was reset (the backend lost
-    its data, or the log expired): the page gets a ``reset`` and the whole log again.
+    Logs number from the clock (:mod:`pywry.state.numbering`), so a log that was lost or
+    expired and made again numbers above what the page has, and is replayed like any
+    missed events; while there is no log at all the page keeps its number. A
+    ``last_seq`` beyond the newest of a log that exists means the log numbered below
+    the old one (the store's clock went backwards, or a backend numbers from 1): the
+    page gets a ``reset`` and the whole log again.
     Missed events over ``max_bytes`` (as JSON) are not replayed: the page gets a
     ``reset`` that asks it to reload, which costs one page load instead of megabytes
     for a 30-byte ``hello``.
@@ -32,6 +36,8 @@ async def plan_stream(
     current = await log.last_seq(log_id)
     if last_seq is None or last_seq == current:  # nothing to replay
         return current, StreamStart(current)
+    if current == 0:  # no log (yet, or any more): the next one numbers above last_seq
+        return current, StreamStart(last_seq)
     reset = last_seq > current
     missed = await log.since(log_id, 0 if reset else last_seq)
     if max_bytes is not None and _exceeds(missed, max_bytes):

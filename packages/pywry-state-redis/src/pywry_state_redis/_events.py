@@ -147,7 +147,8 @@ class RedisSubscription(Subscription):
 
 class RedisEvents(Role, EventBus):
     """Pub/sub on ``{prefix}:bus:{channel}``; replay logs ``{prefix}:log:{widget_id}``
-    (zset scored by seq) with their counters ``{prefix}:seq:{widget_id}`` and append
+    (zset scored by seq) with their counters ``{prefix}:seq:{widget_id}`` (a new one
+    starts at the Redis clock in microseconds, see :mod:`pywry.state.numbering`) and append
     keys ``{prefix}:appended:{widget_id}`` (zset of idempotency keys scored by seq, kept
     as long as their entries); claims
     ``{prefix}:claim:{key}`` (``SET NX PX``).

@@ -1,5 +1,7 @@
 -- Append to a widget's replay log under the next sequence number, and optionally
--- publish the stored entry in the same call.
+-- publish the stored entry in the same call. A log without a counter (new, expired,
+-- or lost with Redis's data) starts at the Redis clock in microseconds, so it numbers
+-- above every entry an earlier log of this widget had; then one more per append.
 -- KEYS: seq counter, log zset (score = seq), append keys zset (member = key, score = seq).
 -- ARGV: message JSON object, maxlen, ttl ms, idempotency key ('' for none)
 -- [, bus channel, text before, text after]: with a channel, ARGV[6] .. entry .. ARGV[7]
@@ -13,7 +15,13 @@ if key ~= '' then
     return tonumber(known)
   end
 end
-local seq = redis.call('INCR', KEYS[1])
+local seq
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  seq = redis.call('INCR', KEYS[1])
+else
+  seq = now_us()
+  redis.call('SET', KEYS[1], string.format('%d', seq))
+end
 local text = ARGV[1]
 local sep = ','
 if text == '{}' then sep = '' end

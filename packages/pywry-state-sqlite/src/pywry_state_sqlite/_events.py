@@ -19,7 +19,7 @@ import json
 import logging
 
 from pywry.errors import BackendError
-from pywry.state.base import EventBus, Message, Subscription
+from pywry.state.base import EventBus, Message, Subscription, first_seq
 from pywry.state.queued import QueueSubscription
 
 from pywry_state_sqlite._db import Database, Tx
@@ -135,7 +135,8 @@ class SQLiteEvents(EventBus):
                 known = tx.one("replay_seq_of_key", id=widget_id, key=key)
                 if known is not None:
                     return int(known[0])  # a retried append: logged already
-            seq = 1 if row is None else int(row[0]) + 1
+            # Under BEGIN IMMEDIATE: one process at a time decides a new log's start.
+            seq = first_seq() if row is None else int(row[0]) + 1
             payload = json.dumps({**message, "seq": seq}, separators=(",", ":"))
             tx.write("replay_head_put", id=widget_id, seq=seq, ttl=ttl)
             tx.write("replay_entry_put", id=widget_id, seq=seq, payload=payload, key=key)

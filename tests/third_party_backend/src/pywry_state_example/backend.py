@@ -139,7 +139,12 @@ class _Events(state.EventBus):
     async def _append(
         self, widget_id: str, message: dict[str, Any], maxlen: int, ttl: float, key: str | None
     ) -> int:
-        log = self.space.read(f"log:{widget_id}") or {"seq": 0, "entries": [], "keys": {}}
+        # A new (or expired) log numbers from the clock, as every backend must.
+        log = self.space.read(f"log:{widget_id}") or {
+            "seq": state.first_seq() - 1,
+            "entries": [],
+            "keys": {},
+        }
         if key is not None and key in log["keys"]:
             return int(log["keys"][key])
         seq = log["seq"] + 1

@@ -27,6 +27,7 @@ from pywry.state.base import (
     Subscription,
     WidgetStore,
     WorkerRegistry,
+    first_seq,
 )
 from pywry.state.queued import QueueSubscription
 from pywry.state.records import ConnectionRecord, SessionRecord, WidgetRecord
@@ -45,6 +46,7 @@ __all__ = [
     "WidgetRecord",
     "WidgetStore",
     "WorkerRegistry",
+    "first_seq",
     "get_state_backend",
     "get_worker_id",
     "is_deploy_mode",

@@ -40,6 +40,8 @@ from pywry.state.blobs import NO_BLOBS
 from pywry.state.blobs import BlobStore as BlobStore
 from pywry.state.bus import Announce as Announce
 from pywry.state.bus import EventBus as EventBus
+from pywry.state.numbering import MAX_SEQ as MAX_SEQ
+from pywry.state.numbering import first_seq as first_seq
 from pywry.state.records import ConnectionRecord, SessionRecord, WidgetRecord
 from pywry.state.subscription import Message as Message
 from pywry.state.subscription import Subscription
@@ -48,6 +50,7 @@ if TYPE_CHECKING:
     from pywry.config import PyWrySettings
 
 __all__ = [
+    "MAX_SEQ",
     "Announce",
     "BlobStore",
     "Capability",
@@ -58,6 +61,7 @@ __all__ = [
     "Subscription",
     "WidgetStore",
     "WorkerRegistry",
+    "first_seq",
 ]
 
 #: The routing entry :meth:`StateBackend.check_writable` writes and deletes by default.

@@ -67,9 +67,11 @@ class EventBus(ABC):
     ) -> int:
         """Append to ``widget_id``'s replay log and return its sequence number.
 
-        Sequence numbers start at 1 and grow by one per append, across workers. The
-        log keeps the newest ``maxlen`` entries and expires ``ttl`` seconds after the
-        last append. The stored entry is ``message`` with ``"seq"`` added.
+        A new log's first number is the clock at its creation in microseconds
+        (:func:`~pywry.state.numbering.first_seq`), and each append adds one, across
+        workers: so a log lost and created again numbers above every entry of the one
+        before. The log keeps the newest ``maxlen`` entries and expires ``ttl`` seconds
+        after the last append. The stored entry is ``message`` with ``"seq"`` added.
 
         With ``announce``, the stored entry is also published (see :class:`Announce`),
         in the same round trip where the backend can. A publish that fails after the
@@ -121,6 +123,9 @@ class EventBus(ABC):
         self, widget_id: str, message: Message, maxlen: int, ttl: float, key: str | None
     ) -> int:
         """Assign the next seq atomically, store ``{**message, "seq": seq}`` as JSON.
+
+        The next seq is the log's newest plus one; a log that does not exist (never
+        created, expired, lost) starts at :func:`~pywry.state.numbering.first_seq`.
 
         With ``key``: first, in the same atomic step, return the seq of the entry
         still logged under ``key`` if there is one (and store nothing).

@@ -27,6 +27,7 @@ from pywry.state.base import (
     WidgetStore,
     WorkerRegistry,
 )
+from pywry.state.numbering import first_seq
 from pywry.state.queued import QueueSubscription
 
 if TYPE_CHECKING:
@@ -144,6 +145,7 @@ class _Workers(WorkerRegistry):
 
 @dataclass
 class _Log:
+    #: The newest number given; a new log is made one below its first (``first_seq``).
     seq: int = 0
     entries: deque[tuple[int, str]] = field(default_factory=deque)
     expires: float = 0.0
@@ -196,7 +198,9 @@ class _Events(EventBus):
     ) -> int:
         if len(self._logs) >= self._logs_sweep_at:
             self._sweep_logs()
-        log = self._log(widget_id) or self._logs.setdefault(widget_id, _Log())
+        log = self._log(widget_id)
+        if log is None:
+            log = self._logs[widget_id] = _Log(seq=first_seq() - 1)
         if key is not None and key in log.keys:
             return log.keys[key]
         log.seq += 1

@@ -12,9 +12,12 @@ import pytest
 from pywry.state.base import Capability, StateBackend
 
 __all__ = [
+    "CLOCK_SKEW",
     "DEADLINE",
     "LONG_TTL",
     "SHORT_TTL",
+    "check_new_log_start",
+    "clock_us",
     "eventually",
     "is_false",
     "is_none",
@@ -28,6 +31,26 @@ SHORT_TTL = 0.3
 LONG_TTL = 300.0
 #: How long :func:`eventually` waits before it fails: generous, so slow CI never flakes.
 DEADLINE = 20.0
+#: Seconds a store's clock may differ from the test's (a log's first number is the
+#: store's clock where it has one, such as Redis ``TIME``).
+CLOCK_SKEW = 60.0
+
+
+def clock_us() -> int:
+    """The test's clock in microseconds since the epoch, as a log's first number is."""
+    return time.time_ns() // 1000
+
+
+def check_new_log_start(first: int, before: int, after: int) -> None:
+    """Fail unless ``first``, a new log's first number, is the clock at its creation
+    (microseconds read between ``before`` and ``after``, give or take :data:`CLOCK_SKEW`)."""
+    skew = int(CLOCK_SKEW * 1_000_000)
+    if not before - skew <= first <= after + skew:
+        pytest.fail(
+            f"a new log numbered its first entry {first}; expected the clock at its "
+            f"creation in microseconds since the epoch (between {before} and {after}, "
+            f"give or take {CLOCK_SKEW:.0f}s): see pywry.state.numbering.first_seq"
+        )
 
 
 def uid(kind: str) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from pywry.state.base import Announce, StateBackend, Subscription
-from pywry.testing._support import DEADLINE, LONG_TTL, uid
+from pywry.testing._support import DEADLINE, LONG_TTL, check_new_log_start, clock_us, uid
 
 __all__ = ["EventBusTests", "receive"]
 
@@ -146,6 +146,7 @@ class EventBusTests:
         channel, widget = uid("channel"), uid("widget")
         wrapper = {"kind": "deliver", "label": widget, "message": {}, "sender": "w-1"}
         async with await backend.events.subscribe(channel) as sub:
+            before = clock_us()
             seqs = []
             for i in range(3):
                 announce = Announce(channel, wrapper)
@@ -156,7 +157,8 @@ class EventBusTests:
                     )
                 )
             got = await receive(sub, 3)
-        assert seqs == [1, 2, 3]
+        check_new_log_start(seqs[0], before, clock_us())
+        assert seqs == list(range(seqs[0], seqs[0] + 3))
         stored = await backend.events.since(widget, 0)
         assert got == [(channel, {**wrapper, "message": entry}) for entry in stored]
         assert [entry["data"]["i"] for entry in stored] == [0, 1, 2]

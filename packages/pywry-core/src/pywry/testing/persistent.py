@@ -31,8 +31,10 @@ class PersistenceTests:
         await backend.sessions.create(session, ttl=LONG_TTL)
         await backend.connections.register(conn, ttl=LONG_TTL)
         await backend.connections.set_owner(record.widget_id, "k", ttl=LONG_TTL)
-        for i in range(3):
+        seqs = [
             await backend.events.append(record.widget_id, {"i": i}, maxlen=10, ttl=LONG_TTL)
+            for i in range(3)
+        ]
         assert await backend.events.claim(key, ttl=LONG_TTL) is True
         await backend.aclose()
 
@@ -42,7 +44,8 @@ class PersistenceTests:
         assert await reopened.sessions.get(session.session_id) == session
         assert await reopened.connections.get(conn.connection_id) == conn
         assert await reopened.connections.owner_of(record.widget_id) == "k"
-        assert await reopened.events.last_seq(record.widget_id) == 3
+        assert await reopened.events.last_seq(record.widget_id) == seqs[-1]
         assert [m["i"] for m in await reopened.events.since(record.widget_id, 0)] == [0, 1, 2]
-        assert await reopened.events.append(record.widget_id, {}, maxlen=10, ttl=LONG_TTL) == 4
+        next_seq = await reopened.events.append(record.widget_id, {}, maxlen=10, ttl=LONG_TTL)
+        assert next_seq == seqs[-1] + 1  # the reopened log goes on: not a new log
         assert await reopened.events.claim(key, ttl=LONG_TTL) is False

@@ -6,8 +6,15 @@ import asyncio
 
 import pytest
 
-from pywry.state.base import StateBackend
-from pywry.testing._support import LONG_TTL, SHORT_TTL, eventually, uid
+from pywry.state.base import MAX_SEQ, StateBackend
+from pywry.testing._support import (
+    LONG_TTL,
+    SHORT_TTL,
+    check_new_log_start,
+    clock_us,
+    eventually,
+    uid,
+)
 
 __all__ = ["ClaimTests", "ReplayLogTests"]
 
@@ -17,61 +24,78 @@ async def _log_gone(backend: StateBackend, widget_id: str) -> bool:
 
 
 class ReplayLogTests:
-    """``backend.events``: the bounded per-widget log of server-to-browser events."""
+    """``backend.events``: the bounded per-widget log of server-to-browser events.
+
+    A new log numbers its first entry with the clock at its creation (microseconds
+    since the epoch, :func:`pywry.state.numbering.first_seq`), then one more per
+    append: so a log lost or expired and created again numbers above the old one.
+    """
 
     @pytest.mark.asyncio
-    async def test_append_numbers_from_one(self, backend: StateBackend) -> None:
+    async def test_append_numbers_from_the_clock(self, backend: StateBackend) -> None:
         widget = uid("widget")
         assert await backend.events.last_seq(widget) == 0
         assert await backend.events.since(widget, 0) == []
-        seqs = [
+        before = clock_us()
+        first = await backend.events.append(widget, {"i": 0, "t": "é"}, maxlen=100, ttl=LONG_TTL)
+        check_new_log_start(first, before, clock_us())
+        seqs = [first] + [
             await backend.events.append(widget, {"i": i, "t": "é"}, maxlen=100, ttl=LONG_TTL)
-            for i in range(5)
+            for i in range(1, 5)
         ]
-        assert seqs == [1, 2, 3, 4, 5]
-        assert await backend.events.last_seq(widget) == 5
+        assert seqs == list(range(first, first + 5))
+        assert await backend.events.last_seq(widget) == first + 4
         assert await backend.events.since(widget, 0) == [
-            {"i": i, "t": "é", "seq": i + 1} for i in range(5)
+            {"i": i, "t": "é", "seq": first + i} for i in range(5)
         ]
-        assert await backend.events.since(widget, 3) == [
-            {"i": 3, "t": "é", "seq": 4},
-            {"i": 4, "t": "é", "seq": 5},
+        assert await backend.events.since(widget, first + 2) == [
+            {"i": 3, "t": "é", "seq": first + 3},
+            {"i": 4, "t": "é", "seq": first + 4},
         ]
-        assert await backend.events.since(widget, 5) == []
-        assert await backend.events.since(widget, 99) == []
+        assert await backend.events.since(widget, first + 4) == []
+        assert await backend.events.since(widget, first + 99) == []
+        assert await backend.events.since(widget, MAX_SEQ) == []
 
     @pytest.mark.asyncio
     async def test_logs_are_per_widget(self, backend: StateBackend) -> None:
         one, two = uid("widget"), uid("widget")
+        first_one = await backend.events.append(one, {"w": 1}, maxlen=10, ttl=LONG_TTL)
         await backend.events.append(one, {"w": 1}, maxlen=10, ttl=LONG_TTL)
-        await backend.events.append(one, {"w": 1}, maxlen=10, ttl=LONG_TTL)
-        assert await backend.events.append(two, {"w": 2}, maxlen=10, ttl=LONG_TTL) == 1
-        assert await backend.events.since(two, 0) == [{"w": 2, "seq": 1}]
-        assert await backend.events.last_seq(one) == 2
+        before = clock_us()
+        first_two = await backend.events.append(two, {"w": 2}, maxlen=10, ttl=LONG_TTL)
+        check_new_log_start(first_two, before, clock_us())
+        assert await backend.events.since(two, 0) == [{"w": 2, "seq": first_two}]
+        assert await backend.events.last_seq(one) == first_one + 1
+        assert await backend.events.last_seq(two) == first_two
 
     @pytest.mark.asyncio
     async def test_maxlen_keeps_the_newest(self, backend: StateBackend) -> None:
         widget = uid("widget")
-        for i in range(10):
+        first = await backend.events.append(widget, {"i": 0}, maxlen=3, ttl=LONG_TTL)
+        for i in range(1, 10):
             await backend.events.append(widget, {"i": i}, maxlen=3, ttl=LONG_TTL)
-        assert [m["seq"] for m in await backend.events.since(widget, 0)] == [8, 9, 10]
-        assert [m["i"] for m in await backend.events.since(widget, 8)] == [8, 9]
-        assert await backend.events.last_seq(widget) == 10
-        assert await backend.events.append(widget, {"i": 10}, maxlen=3, ttl=LONG_TTL) == 11
+        logged = await backend.events.since(widget, 0)
+        assert [m["seq"] for m in logged] == [first + 7, first + 8, first + 9]
+        assert [m["i"] for m in await backend.events.since(widget, first + 7)] == [8, 9]
+        assert await backend.events.last_seq(widget) == first + 9
+        assert await backend.events.append(widget, {"i": 10}, maxlen=3, ttl=LONG_TTL) == first + 10
 
     @pytest.mark.asyncio
     async def test_concurrent_appends_get_unique_consecutive_seqs(
         self, backend: StateBackend
     ) -> None:
         widget = uid("widget")
+        before = clock_us()
         seqs = await asyncio.gather(
             *(backend.events.append(widget, {"i": i}, maxlen=100, ttl=LONG_TTL) for i in range(50))
         )
-        assert sorted(seqs) == list(range(1, 51))
+        first = min(seqs)
+        check_new_log_start(first, before, clock_us())
+        assert sorted(seqs) == list(range(first, first + 50))
         logged = await backend.events.since(widget, 0)
-        assert [m["seq"] for m in logged] == list(range(1, 51))
+        assert [m["seq"] for m in logged] == list(range(first, first + 50))
         assert {m["seq"]: m["i"] for m in logged} == {seq: i for i, seq in enumerate(seqs)}
-        assert await backend.events.last_seq(widget) == 50
+        assert await backend.events.last_seq(widget) == first + 49
 
     @pytest.mark.asyncio
     async def test_log_expires_after_last_append(self, backend: StateBackend) -> None:
@@ -82,6 +106,29 @@ class ReplayLogTests:
         await eventually(lambda: _log_gone(backend, witness), "the short-TTL log to expire")
         assert await backend.events.last_seq(witness) == 0
         assert [m["n"] for m in await backend.events.since(widget, 0)] == [1, 2]
+
+    @pytest.mark.asyncio
+    async def test_a_log_created_again_numbers_above_the_old_one(
+        self, backend: StateBackend
+    ) -> None:
+        # What a page has of an expired (or lost) log must never hide the new log's
+        # entries: they number above every entry the old log had.
+        widget = uid("widget")
+        old = [
+            await backend.events.append(widget, {"old": i}, maxlen=10, ttl=SHORT_TTL)
+            for i in range(3)
+        ]
+        await eventually(lambda: _log_gone(backend, widget), "the short-TTL log to expire")
+        assert await backend.events.last_seq(widget) == 0
+        before = clock_us()
+        again = await backend.events.append(widget, {"new": 0}, maxlen=10, ttl=LONG_TTL)
+        check_new_log_start(again, before, clock_us())
+        assert again > max(old)
+        assert await backend.events.append(widget, {"new": 1}, maxlen=10, ttl=LONG_TTL) == again + 1
+        assert await backend.events.since(widget, max(old)) == [
+            {"new": 0, "seq": again},
+            {"new": 1, "seq": again + 1},
+        ]
 
     @pytest.mark.asyncio
     async def test_log_rejects_bad_input(self, backend: StateBackend) -> None:

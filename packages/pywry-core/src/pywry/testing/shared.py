@@ -9,7 +9,16 @@ import pytest
 from pywry.state.base import Capability, StateBackend
 from pywry.state.records import ConnectionRecord, SessionRecord
 from pywry.testing._fixtures import MakeBackend, RunInSubprocess
-from pywry.testing._support import LONG_TTL, SHORT_TTL, eventually, is_none, requires, uid
+from pywry.testing._support import (
+    LONG_TTL,
+    SHORT_TTL,
+    check_new_log_start,
+    clock_us,
+    eventually,
+    is_none,
+    requires,
+    uid,
+)
 from pywry.testing.events import receive
 from pywry.testing.widgets import sample_widget
 
@@ -91,6 +100,7 @@ class SharedStateTests:
         requires(backend, Capability.SHARED)
         other = await make_backend()
         widget, key = uid("widget"), uid("claim")
+        before = clock_us()
         seqs = await asyncio.gather(
             *(
                 instance.events.append(widget, {"i": i}, maxlen=100, ttl=LONG_TTL)
@@ -98,8 +108,10 @@ class SharedStateTests:
                 for instance in (backend, other)
             )
         )
-        assert sorted(seqs) == list(range(1, 51))
-        assert await other.events.last_seq(widget) == 50
+        first = min(seqs)
+        check_new_log_start(first, before, clock_us())
+        assert sorted(seqs) == list(range(first, first + 50))
+        assert await other.events.last_seq(widget) == first + 49
         claims = await asyncio.gather(
             *(
                 instance.events.claim(key, ttl=LONG_TTL)
@@ -140,12 +152,16 @@ class SharedStateTests:
                 ),
             ]
         )
-        assert results == [None, None, 1, 2, 3]
+        first = results[2]
+        assert results == [None, None, first, first + 1, first + 2]
         assert await backend.widgets.get(record.widget_id) == record
         assert record.widget_id in await backend.widgets.active()
         assert await backend.workers.is_alive(worker) is True
-        assert await backend.events.since(widget, 1) == [{"i": 1, "seq": 2}, {"i": 2, "seq": 3}]
-        assert await backend.events.append(widget, {"i": 3}, maxlen=10, ttl=LONG_TTL) == 4
+        assert await backend.events.since(widget, first) == [
+            {"i": 1, "seq": first + 1},
+            {"i": 2, "seq": first + 2},
+        ]
+        assert await backend.events.append(widget, {"i": 3}, maxlen=10, ttl=LONG_TTL) == first + 3
 
     @pytest.mark.asyncio
     async def test_publish_from_another_process_arrives(
