@@ -44,6 +44,7 @@ from pywry_server.logs import apply_log_format
 from pywry_server.metrics import Metrics
 from pywry_server.metrics_http import HttpMetrics, add_metrics_route
 from pywry_server.routes import PlainRoute, PrefixedRoute
+from pywry_server.socket_routes import SocketRoutes
 from pywry_server.timed_backend import timed_backend
 from pywry_server.worker import Worker
 from pywry_server.ws import page_socket, widget_socket
@@ -124,6 +125,8 @@ def create_app(
 
     # API docs are off by default (apidocs.py); FastAPI's own would be public.
     app = FastAPI(title="PyWry", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    # innermost: PyWry's sockets skip the router once every middleware has seen them
+    app.add_middleware(SocketRoutes, widget_prefix=settings.server.widget_prefix)
     if settings.deploy.auth_enabled:
         app.add_middleware(LoginSessionScope)  # binds the login session for private=True
         # a session the app's authenticate hook started gets its cookie
