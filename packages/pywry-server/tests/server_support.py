@@ -37,3 +37,16 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
             return
         time.sleep(0.01)
     raise AssertionError("condition not met in time")
+
+
+class Log:
+    """An in-memory replay log, as much of it as a Connection reads."""
+
+    def __init__(self, entries: list[dict[str, Any]]) -> None:
+        self.entries = entries
+
+    async def since(self, widget_id: str, after_seq: int) -> list[dict[str, Any]]:
+        return [e for e in self.entries if e["seq"] > after_seq]
+
+    async def last_seq(self, widget_id: str) -> int:
+        return max((e["seq"] for e in self.entries), default=0)

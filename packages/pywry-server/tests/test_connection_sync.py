@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from pywry_server.connection import Connection, StreamStart
+from server_support import Log
 from starlette.websockets import WebSocketState
 
 
@@ -26,17 +27,6 @@ class Socket:
 
     async def close(self, code: int = 1000, reason: str = "") -> None:
         self.client_state = WebSocketState.DISCONNECTED
-
-
-class Log:
-    def __init__(self, entries: list[dict[str, Any]]) -> None:
-        self.entries = entries
-
-    async def since(self, widget_id: str, after_seq: int) -> list[dict[str, Any]]:
-        return [e for e in self.entries if e["seq"] > after_seq]
-
-    async def last_seq(self, widget_id: str) -> int:
-        return max((e["seq"] for e in self.entries), default=0)
 
 
 def _event(seq: int) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from typing import Any
 
 from pywry_server.connection import Connection, ConnectionState, StreamStart
 from pywry_server.ws_protocol import SEND_NOW
+from server_support import Log
 from starlette.websockets import WebSocketState
 
 
@@ -41,17 +42,6 @@ class Socket:
 
     def seqs(self) -> list[int]:
         return [frame["seq"] for _, frame in self.sent if "seq" in frame]
-
-
-class Log:
-    def __init__(self, entries: list[dict[str, Any]]) -> None:
-        self.entries = entries
-
-    async def since(self, widget_id: str, after_seq: int) -> list[dict[str, Any]]:
-        return [e for e in self.entries if e["seq"] > after_seq]
-
-    async def last_seq(self, widget_id: str) -> int:
-        return max((e["seq"] for e in self.entries), default=0)
 
 
 def _event(seq: int) -> dict[str, Any]:
