@@ -39,7 +39,7 @@ _Item = tuple[str, str] | Exception | None
 
 
 async def _close(pubsub: PubSub) -> None:
-    await pubsub.aclose()  # type: ignore[no-untyped-call]
+    await pubsub.aclose()  # type: ignore[no-untyped-call,unused-ignore]
 
 
 class RedisSubscription(Subscription):
