@@ -74,7 +74,12 @@ def test_several_workers_get_an_import_string(monkeypatch: pytest.MonkeyPatch) -
     module.app = app  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "my_dash_app", module)
     calls: list[tuple[Any, dict[str, Any]]] = []
-    monkeypatch.setattr(runner.uvicorn, "run", lambda target, **kw: calls.append((target, kw)))
+
+    def record(target: Any, **kw: Any) -> None:
+        calls.append((target, kw))
+
+    monkeypatch.setattr(runner.uvicorn, "run", record)
+    monkeypatch.setattr(runner, "run_workers", record)
     monkeypatch.setattr(runner, "check_backend", lambda settings: None)  # not the subject here
     runner.run(app, settings=load_settings(server={"workers": 4}))
     target, options = calls[0]
@@ -119,7 +124,28 @@ def test_a_worker_that_could_not_start_makes_run_fail(monkeypatch: pytest.Monkey
             fh.write("PyWry cannot start: the reason\n")
 
     monkeypatch.setattr(runner.uvicorn, "run", failing_supervisor)
+    monkeypatch.setattr(runner, "run_workers", failing_supervisor)
     monkeypatch.setattr(runner, "check_backend", lambda settings: None)
     with pytest.raises(runner.WorkersFailed, match=r"^the reason$"):
         runner.run("my_app:app", settings=load_settings(server={"workers": 2}))
     assert REPORT_ENV not in os.environ
+
+
+@pytest.mark.parametrize(
+    ("server", "supported", "expected"),
+    [
+        ({"workers": 4}, True, "own sockets"),
+        ({"workers": 4}, False, "uvicorn"),  # not Linux: uvicorn's one shared socket
+        ({"workers": 1, "reload": True}, True, "uvicorn"),
+    ],
+)
+def test_workers_get_sockets_of_their_own_where_the_kernel_spreads(
+    monkeypatch: pytest.MonkeyPatch, server: dict[str, Any], supported: bool, expected: str
+) -> None:
+    calls: list[str] = []
+    monkeypatch.setattr(runner.uvicorn, "run", lambda target, **kw: calls.append("uvicorn"))
+    monkeypatch.setattr(runner, "run_workers", lambda target, **kw: calls.append("own sockets"))
+    monkeypatch.setattr(runner, "supported", lambda: supported)
+    monkeypatch.setattr(runner, "check_backend", lambda settings: None)
+    runner.run("my_app:app", settings=load_settings(server=server))
+    assert calls == [expected]

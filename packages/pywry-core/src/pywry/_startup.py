@@ -64,6 +64,7 @@ __all__ = [
     "probe",
     "probe_backend",
     "probe_or_defer",
+    "report_startup_failure",
     "server_was_up",
     "startup_line",
 ]
@@ -164,7 +165,13 @@ def exit_if_worker(exc: PyWryError) -> None:
         return
     if debug_requested():
         traceback.print_exception(exc)
-    line = startup_line(exc)
+    report_startup_failure(startup_line(exc))
+    raise SystemExit(STARTUP_FAILURE) from None
+
+
+def report_startup_failure(line: str) -> None:
+    """Say why this worker cannot start: in the supervisor's report file (``REPORT_ENV``,
+    under ``deploy()`` and ``pywry serve``), else on stderr unless a sibling said it."""
     report = os.environ.get(REPORT_ENV, "").strip()
     if report:
         try:
@@ -174,7 +181,6 @@ def exit_if_worker(exc: PyWryError) -> None:
             _say(line)
     elif _first_to_report():
         _say(line)
-    raise SystemExit(STARTUP_FAILURE) from None
 
 
 def _say(line: str) -> None:

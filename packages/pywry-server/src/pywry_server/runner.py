@@ -10,6 +10,10 @@ multiprocessing's ``spawn``. Two things are arranged around it:
   supervisor then stops) and appends its reason to a report file; :func:`run` raises
   :class:`WorkersFailed` with that reason afterwards, so the reason is printed once and
   the command exits non-zero (:mod:`pywry._startup`).
+
+Several workers (without reload) on Linux each accept on a socket of their own
+(:mod:`.reuseport`), so the kernel spreads new connections evenly over them, a
+replacement worker included; elsewhere, and with reload, uvicorn's one shared socket.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from pywry.registry import load_state_backend
 
 from pywry_server._metrics_dir import shared_metrics_dir
 from pywry_server.logs import log_config
+from pywry_server.reuseport import run_workers, supported
 
 #: The WebSocket protocol uvicorn runs (``ws_protocol.py``), by import string so that
 #: every worker process loads it itself.
@@ -167,10 +172,15 @@ def _supervised(target: str, options: dict[str, Any], *, metrics: bool) -> None:
     """``uvicorn.run`` with workers or reload; :class:`WorkersFailed` if a worker failed.
 
     With ``metrics`` the workers share one metrics directory (:mod:`._metrics_dir`).
+    Workers without reload get a listening socket each where the kernel can spread
+    connections over them (:func:`.reuseport.run_workers`).
     """
     with _worker_reports() as report, _hidden_main(), shared_metrics_dir(metrics):
         try:
-            uvicorn.run(target, **options)
+            if supported() and not options.get("reload"):
+                run_workers(target, **options)
+            else:
+                uvicorn.run(target, **options)
         finally:
             forget_server_up()
         reasons = report.read_text(encoding="utf-8").strip()
