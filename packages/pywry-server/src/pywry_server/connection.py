@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,6 +38,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from pywry.errors import BackendError
 from starlette.websockets import WebSocket, WebSocketState
 
+from pywry_server import _tokens
 from pywry_server.codes import CloseCode
 from pywry_server.limits import EventRate
 from pywry_server.mailbox import Envelope, Mailbox, MailboxFull
@@ -151,7 +151,7 @@ class Connection:
         #: sends name their widget (``label``).
         self.on_page = on_page
         self.client_id = client_id
-        self.connection_id = connection_id or secrets.token_hex(8)
+        self.connection_id = connection_id or _tokens.token_hex(8)
         #: The user session the socket opened with (auth enabled), else ``None``.
         self.session_id: str | None = None
         #: The viewer (page load) this socket speaks for, once it said hello.
@@ -180,7 +180,7 @@ class Connection:
 
     @staticmethod
     def new_client_id() -> str:
-        return secrets.token_hex(8)
+        return _tokens.token_hex(8)
 
     @property
     def viewer_id(self) -> str | None:

@@ -23,7 +23,6 @@ app access check, login sessions on, another method) takes the ordinary route.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -31,17 +30,18 @@ from pywry.access import RequestSession, bind_request_session, needs_check, rese
 from pywry.widgets.page import local_page_bytes
 from starlette.middleware.cors import CORSMiddleware
 
-from pywry_server.compression import GzipCache, GzipResponder, accepts_gzip
+from pywry_server import _tokens
+from pywry_server.answer import Answer
+from pywry_server.compression import GzipCache, accepts_gzip
 from pywry_server.headers import SecurityHeaders, is_https
 from pywry_server.logs import take_request_id
-from pywry_server.viewers import anonymous_cookie, anonymous_session
+from pywry_server.viewers import anonymous_session
 
 if TYPE_CHECKING:
-    from starlette.types import ASGIApp, Message, Receive, Scope, Send
+    from starlette.types import ASGIApp, Receive, Scope, Send
 
 __all__ = ["Edge", "PageRoute"]
 
-_HTML = b"text/html"
 _PAGE_TYPE = b"text/html; charset=utf-8"
 
 
@@ -102,28 +102,30 @@ class Edge:
                 origin = value
             elif name == b"x-forwarded-proto":
                 proto = value
-        answer = _Answer(self, send, take_request_id(given), is_https(scope, proto))
         gzip = accepts_gzip(accept)
-        out = (
-            GzipResponder(self.gzip, answer.send, minimum_size=self.minimum_size).send
-            if gzip
-            else answer.send
+        answer = Answer(
+            send,
+            request_id=take_request_id(given),
+            https=is_https(scope, proto),
+            security=self.security,
+            gzip=self.gzip if gzip else None,
+            minimum_size=self.minimum_size,
         )
         if not self.anonymous:
-            await (self.cors if origin else self.app)(scope, receive, out)
+            await (self.cors if origin else self.app)(scope, receive, answer.send)
             return
         existing = anonymous_session(cookie.decode("latin-1"))
-        session = RequestSession(existing or secrets.token_urlsafe(24))
+        session = RequestSession(existing or _tokens.token_urlsafe(24))
         if not existing:  # the answer gives the browser this session's cookie
             answer.new_session = session
         token = bind_request_session(session)
         try:
-            if origin or not await self._page(scope, answer.send, gzip):
-                await (self.cors if origin else self.app)(scope, receive, out)
+            if origin or not await self._page(scope, answer, gzip=gzip):
+                await (self.cors if origin else self.app)(scope, receive, answer.send)
         finally:
             reset_request_session(token)
 
-    async def _page(self, scope: Scope, send: Send, gzip: bool) -> bool:
+    async def _page(self, scope: Scope, answer: Answer, *, gzip: bool) -> bool:
         """Answer a public page of a widget of this process; ``False``: not one.
 
         Its bytes (and their gzip, from the cache of compressed bodies) are made once
@@ -146,42 +148,8 @@ class Edge:
             body = self.gzip.compress(body)
             headers += [(b"content-encoding", b"gzip"), (b"vary", b"Accept-Encoding")]
         headers.append((b"content-length", b"%d" % len(body)))
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        await answer.whole(headers, body)
         return True
-
-
-class _Answer:
-    """One request's answer: its start gets the edge's headers on the way out."""
-
-    __slots__ = ("_send", "edge", "https", "new_session", "request_id")
-
-    def __init__(self, edge: Edge, send: Send, request_id: str, https: bool) -> None:
-        self.edge = edge
-        self._send = send
-        self.request_id = request_id
-        self.https = https
-        self.new_session: RequestSession | None = None
-
-    async def send(self, message: Message) -> None:
-        if message["type"] == "http.response.start":
-            headers = [h for h in message.get("headers", ()) if h[0] != b"x-request-id"]
-            headers.append((b"x-request-id", self.request_id.encode("latin-1")))
-            html = _is_html(headers)
-            session = self.new_session
-            if session is not None and session.session_id and (html or session.used):
-                cookie = anonymous_cookie(session.session_id, secure=self.https)
-                headers.append((b"set-cookie", cookie))
-            self.edge.security.add(headers, html=html, https=self.https)
-            message = {**message, "headers": headers}
-        await self._send(message)
-
-
-def _is_html(headers: list[tuple[bytes, bytes]]) -> bool:
-    for name, value in headers:
-        if name.lower() == b"content-type":
-            return value.lower().startswith(_HTML)
-    return False
 
 
 def _header(scope: Scope, name: bytes) -> bytes:

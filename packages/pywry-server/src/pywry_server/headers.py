@@ -84,9 +84,16 @@ class SecurityHeaders:
         self._csp = content_security_policy(frame_ancestors, allow_eval=allow_eval).encode()
         self._hsts = f"max-age={hsts_max_age}".encode() if hsts_max_age > 0 else None
 
-    def add(self, headers: list[tuple[bytes, bytes]], *, html: bool, https: bool) -> None:
-        """Append to ``headers`` (an answer's, lower-case names) those it does not set."""
-        present = {name.lower() for name, _ in headers}
+    def add(
+        self,
+        headers: list[tuple[bytes, bytes]],
+        *,
+        html: bool,
+        https: bool,
+        present: set[bytes],
+    ) -> None:
+        """Append to ``headers`` (an answer's) those it does not set; ``present``: the
+        lower-case names the answer came with."""
         for name, value in self._common:
             if name not in present:
                 headers.append((name, value))

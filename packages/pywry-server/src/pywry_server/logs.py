@@ -24,11 +24,12 @@ import json
 import logging
 import logging.config
 import re
-import secrets
 import time
 from typing import TYPE_CHECKING, Any
 
 from uvicorn.config import LOG_LEVELS, LOGGING_CONFIG
+
+from pywry_server import _tokens
 
 if TYPE_CHECKING:
     from pywry.config import ServerSettings
@@ -140,6 +141,6 @@ def take_request_id(given: bytes) -> str:
     runs in its own task, so the id never leaks into the next one.
     """
     text = given.decode("latin-1")
-    rid = text if _GIVEN_ID.fullmatch(text) else secrets.token_hex(16)
+    rid = text if _GIVEN_ID.fullmatch(text) else _tokens.token_hex(16)
     request_id.set(rid)
     return rid

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import hmac
 import re
-import secrets
 from http.cookies import SimpleCookie
 from typing import TYPE_CHECKING, Any
 
 from pywry.state.records import SessionRecord
 
+from pywry_server import _tokens
 from pywry_server.messages import ViewerRef
 
 if TYPE_CHECKING:
@@ -71,7 +71,7 @@ class ViewerDirectory:
 
     async def open(self, session_id: str, user: str | None) -> ViewerRef:
         """A new viewer for a page of ``session_id``."""
-        viewer = ViewerRef(viewer_id=secrets.token_urlsafe(18), session_id=session_id, user=user)
+        viewer = ViewerRef(viewer_id=_tokens.token_urlsafe(18), session_id=session_id, user=user)
         await self._store(viewer, {})
         return viewer
 

@@ -14,7 +14,6 @@ import asyncio
 import json
 import logging
 import re
-import secrets
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -23,6 +22,7 @@ from pywry.errors import BackendError, BackendUnavailableError
 from pywry.widgets.composed import MAX_PAGE_WIDGETS
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from pywry_server import _tokens
 from pywry_server.access import FORBIDDEN_MESSAGE, forbidden_frame
 from pywry_server.auth import close_unauthorized, current_session, session_still_valid
 from pywry_server.codes import CloseCode, ErrorCode
@@ -104,7 +104,7 @@ async def _open(websocket: WebSocket, labels: list[str], *, composed: bool) -> N
     worker: Worker = websocket.app.state.pywry
     server = worker.settings.server
     origin = websocket.headers.get("origin")
-    connection_id = secrets.token_hex(8)
+    connection_id = _tokens.token_hex(8)
     bind_socket(connection_id)  # lines about this socket (uvicorn's "accepted" too) carry it
     await websocket.accept()  # then refuse with a close code: a refused handshake is a bare 1006
     if not origin_allowed(origin, websocket.headers.get("host"), server.cors_origins):
@@ -158,7 +158,7 @@ async def _open(websocket: WebSocket, labels: list[str], *, composed: bool) -> N
             label,
             client_id,
             worker.backend.events,
-            connection_id=connection_id if not connections else secrets.token_hex(8),
+            connection_id=connection_id if not connections else _tokens.token_hex(8),
             queue_size=server.socket_queue_size,
             send_timeout=server.send_timeout,
             metrics=worker.metrics,
