@@ -52,31 +52,34 @@ class Mailbox(Generic[T]):
     """The socket's bounded queue: items in order, one waiting reader (the writer).
 
     Lighter than :class:`asyncio.Queue` (a deque and at most one future), since every
-    frame to every socket passes through one.
+    frame to every socket passes through one; and its deque (some 760 bytes) exists
+    only while items wait, since most sockets are idle most of the time.
     """
 
     __slots__ = ("_items", "_waiter", "maxsize")
 
     def __init__(self, maxsize: int) -> None:
         self.maxsize = maxsize
-        self._items: deque[T] = deque()
+        self._items: deque[T] | None = None
         self._waiter: asyncio.Future[None] | None = None
 
     def __len__(self) -> int:
-        return len(self._items)
+        return 0 if self._items is None else len(self._items)
 
     def put(self, item: T) -> None:
         """Add ``item``; raises :class:`MailboxFull` when ``maxsize`` items wait."""
-        if len(self._items) >= self.maxsize:
+        if len(self) >= self.maxsize:
             raise MailboxFull
         self._put(item)
 
     def replace_all(self, item: T) -> None:
         """Drop every waiting item and leave ``item`` alone (never full)."""
-        self._items.clear()
+        self._items = None
         self._put(item)
 
     def _put(self, item: T) -> None:
+        if self._items is None:
+            self._items = deque()
         self._items.append(item)
         waiter = self._waiter
         if waiter is not None and not waiter.done():
@@ -89,4 +92,8 @@ class Mailbox(Generic[T]):
                 await self._waiter
             finally:
                 self._waiter = None
-        return self._items.popleft()
+        items = self._items
+        item = items.popleft()
+        if not items:
+            self._items = None
+        return item

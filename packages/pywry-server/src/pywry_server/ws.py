@@ -198,27 +198,41 @@ async def _admit(
 async def _run(
     worker: Worker, page: _Page, unavailable: str | None, browser: str, user: str | None
 ) -> None:
-    """The socket's reader and its writers; when the reader ends they flush and stop.
+    """The socket's writers, as tasks, and its reader, here; when the reader ends the
+    writers flush and stop. A writer that gives up on a slow page ends the reading.
 
     ``browser`` is the session the page's viewer is bound to, ``user`` who is logged in.
+    The reader runs in the socket's own task, not a task of its own: an idle socket
+    holds one task and one waiting future fewer.
     """
-    name = page.primary.connection_id
     connections = list(page.connections.values())
     metrics = worker.metrics
     metrics.sockets_opened.inc()
     metrics.sockets_open.inc()
+    this = asyncio.current_task()
+    assert this is not None
+    reading = [True]  # while True, a writer that ends stops the reading
+
+    def writer_ended(_: asyncio.Task[None]) -> None:
+        if reading[0]:
+            reading[0] = False
+            this.cancel()
+
     try:
         async with asyncio.TaskGroup() as group:
-            writers = [
-                group.create_task(c.run_writer(), name=f"pywry-writer:{c.connection_id}")
-                for c in connections
-            ]
-            reader = group.create_task(
-                _read(worker, page, unavailable, browser, user), name=f"pywry-reader:{name}"
-            )
-            await asyncio.wait((reader, *writers), return_when=asyncio.FIRST_COMPLETED)
-            if not reader.done():  # a writer gave up on a slow page and closed it
-                reader.cancel()
+            writers = []
+            for c in connections:
+                writer = group.create_task(c.run_writer(), name=f"pywry-writer:{c.connection_id}")
+                writer.add_done_callback(writer_ended)
+                writers.append(writer)
+            try:
+                await _read(worker, page, unavailable, browser, user)
+            except asyncio.CancelledError:
+                if reading[0]:  # not one of our writers: the server is stopping
+                    raise
+            if not reading[0] and this.cancelling():
+                this.uncancel()  # a writer's cancel, spent on the reading
+            reading[0] = False
             for connection in connections:
                 connection.close(CloseCode.NORMAL, "closing")
             running = [writer for writer in writers if not writer.done()]
