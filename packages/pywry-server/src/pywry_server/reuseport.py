@@ -13,6 +13,10 @@ The supervisor's socket reaches a worker the way uvicorn hands over any socket, 
 pickling for ``spawn``; :class:`WorkerListener` pickles to "bind a socket of your
 own to my address" (:func:`bind_in_worker`) instead of to a copy of itself.
 
+A worker also ends with its supervisor: if the supervisor dies without stopping its
+workers (SIGKILL, the OOM killer), the kernel sends each worker SIGTERM
+(``PR_SET_PDEATHSIG``), so none goes on serving the port, unsupervised, for good.
+
 What this costs: the connections waiting in a worker's accept queue when it exits
 (killed, recycled, stopped) are reset instead of being taken by another worker,
 unless the kernel migrates them (``net.ipv4.tcp_migrate_req=1``, Linux 5.14+); and
@@ -21,6 +25,9 @@ with no worker up, a connection is refused instead of waiting in the queue.
 
 from __future__ import annotations
 
+import ctypes
+import os
+import signal
 import socket
 import sys
 from typing import Any, SupportsIndex
@@ -29,7 +36,7 @@ import uvicorn
 from pywry._startup import STARTUP_FAILURE, report_startup_failure
 from uvicorn.supervisors import Multiprocess
 
-__all__ = ["WorkerListener", "bind_in_worker", "run_workers", "supported"]
+__all__ = ["WorkerListener", "bind_in_worker", "end_with", "run_workers", "supported"]
 
 
 def supported() -> bool:
@@ -45,16 +52,21 @@ class WorkerListener(socket.socket):
     """
 
     def __reduce_ex__(self, protocol: SupportsIndex) -> tuple[Any, ...]:
-        return bind_in_worker, (int(self.family), self.getsockname())
+        return bind_in_worker, (int(self.family), self.getsockname(), os.getpid())
 
 
-def bind_in_worker(family: int, address: Any) -> socket.socket:
+def bind_in_worker(family: int, address: Any, supervisor: int | None = None) -> socket.socket:
     """A socket of this worker's own bound to ``address`` with ``SO_REUSEPORT``.
+
+    Run in the worker as it starts (``supervisor``: the pid of the process that started
+    it), which from here on gets SIGTERM when that process dies.
 
     uvicorn listens on it once the app has started. If it cannot be bound, the worker
     exits with uvicorn's start-up failure status (the supervisor then stops) and the
     reason goes where PyWry's workers report theirs.
     """
+    if supervisor is not None and supervisor != os.getpid():  # (not unpickled where made)
+        end_with(supervisor)
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -65,6 +77,20 @@ def bind_in_worker(family: int, address: Any) -> socket.socket:
         report_startup_failure(f"PyWry cannot start: a worker cannot listen on {address!r}: {exc}")
         raise SystemExit(STARTUP_FAILURE) from None
     return sock
+
+
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def end_with(supervisor: int) -> None:
+    """Have the kernel send this process SIGTERM when its parent, ``supervisor``, dies;
+    exit now if it is already gone."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0) != 0:
+        error = ctypes.get_errno()
+        raise OSError(error, f"prctl(PR_SET_PDEATHSIG) failed: {os.strerror(error)}")
+    if os.getppid() != supervisor:  # it died before the line above
+        raise SystemExit(f"PyWry worker {os.getpid()}: its supervisor {supervisor} is gone")
 
 
 def run_workers(target: str, **options: Any) -> None:
