@@ -1,8 +1,8 @@
-"""Random ids for every request, from the OS's random source a page at a time.
+"""Random ids for every request and socket, from the OS's random source a page at a time.
 
 Each request gets a request id and, from a browser without one, an anonymous session
-id; ``secrets.token_*`` asks the kernel for each (a system call apiece, a measurable
-share of a small page's cost). Here the kernel's bytes are read 4 KiB at a time and
+id; each socket a connection id, each page load a viewer id. ``secrets.token_*`` asks
+the kernel for each (a system call apiece). Here the kernel's bytes are read 4 KiB at a time and
 handed out in slices, never twice: the ids are exactly as unpredictable as
 ``secrets``' own. A forked child starts with an empty page, so parent and child never
 share bytes.
