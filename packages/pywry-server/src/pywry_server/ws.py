@@ -211,11 +211,12 @@ async def _run(
     metrics.sockets_open.inc()
     this = asyncio.current_task()
     assert this is not None
-    reading = [True]  # while True, a writer that ends stops the reading
+    reading = True  # meanwhile, a writer that ends stops the reading
 
     def writer_ended(_: asyncio.Task[None]) -> None:
-        if reading[0]:
-            reading[0] = False
+        nonlocal reading
+        if reading:
+            reading = False
             this.cancel()
 
     try:
@@ -228,11 +229,11 @@ async def _run(
             try:
                 await _read(worker, page, unavailable, browser, user)
             except asyncio.CancelledError:
-                if reading[0]:  # not one of our writers: the server is stopping
+                if reading:  # not one of our writers: the server is stopping
                     raise
-            if not reading[0] and this.cancelling():
+            if not reading and this.cancelling():
                 this.uncancel()  # a writer's cancel, spent on the reading
-            reading[0] = False
+            reading = False
             for connection in connections:
                 connection.close(CloseCode.NORMAL, "closing")
             running = [writer for writer in writers if not writer.done()]
