@@ -173,6 +173,9 @@ def test_every_scrape_reports_both_workers_traffic(tmp_path: Path) -> None:
 def test_a_killed_workers_counts_stay_and_its_socket_leaves(tmp_path: Path) -> None:
     server = start_server(OPS_APP, tmp_path, env=_env(tmp_path))
     try:
+        # Both workers listening first: each has a socket of its own (reuseport.py), so
+        # killing the only one up yet would leave the port refusing until the other is.
+        _scrape_both(server.base_url)
         label = httpx.get(server.base_url + "/label", timeout=10).json()["label"]
         url = f"{server.base_url.replace('http', 'ws', 1)}/widget/{label}/ws?client=killtest01"
         with connect(url, open_timeout=10) as ws:
